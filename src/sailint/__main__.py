@@ -1,0 +1,5 @@
+"""Entry point for ``python -m sailint``."""
+
+from sailint.cli import main
+
+raise SystemExit(main())

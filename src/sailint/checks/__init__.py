@@ -1,0 +1,1 @@
+"""Check functions named by the rule files in rules/."""

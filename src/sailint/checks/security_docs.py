@@ -1,0 +1,257 @@
+"""Security policy, threat model, incident response, evaluation and freshness: SAI406 to SAI410."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+
+from sailint.collectors.ci import CiFiles
+from sailint.collectors.documents import Document, Documents
+from sailint.collectors.history import GitHistory
+from sailint.collectors.mlsignals import MlSignals, is_model_artifact
+from sailint.collectors.python import PythonSources
+from sailint.collectors.pynames import ImportMap
+from sailint.context import RuleContext
+from sailint.model import Finding
+from sailint.project import Project
+from sailint.suppress import today
+
+SECURITY_POLICY = r"(\.github/|docs/)?security\.(md|markdown|rst|txt)"
+THREAT_MODEL = r"(.*/)?threat[_-]?model[\w.-]*\.(md|markdown|rst|txt)|docs/threat[\w./-]*\.(md|markdown|rst|txt)"
+INCIDENT_PLAN = (
+    r"(.*/)?incident[_-]?response[\w.-]*\.(md|markdown|rst|txt)|docs/incident[\w./-]*\.(md|markdown|rst|txt)|"
+    r"(.*/)?(runbooks?|playbooks?)/[\w./-]+\.(md|markdown|rst|txt)"
+)
+REPORTING_CHANNEL = re.compile(
+    r"[\w.+-]+@[\w-]+\.[\w.-]+|https?://\S+|security advisor(y|ies)|private vulnerability reporting|"
+    r"report a vulnerability",
+    re.I,
+)
+AI_TERMS = re.compile(
+    r"\b(models?|AI|ML|machine learning|LLMs?|prompt injection|jailbreaks?|training data|weights|"
+    r"poisoning|model (theft|extraction))\b",
+    re.I,
+)
+AI_THREATS = re.compile(
+    r"\bAML\.T\d{4}|\bLLM\d{2}\b|\bML\d{2}\b|poisoning|prompt injection|model (theft|extraction|"
+    r"inversion|stealing)|membership inference|evasion|adversarial (examples?|inputs?|attacks?)|"
+    r"supply[- ]chain|jailbreak|backdoor",
+    re.I,
+)
+ROLLBACK_OR_COMPROMISE = re.compile(
+    r"roll ?back|revert(ing)? (the |to a )?(previous |prior )?model|compromis|poison|"
+    r"model (theft|leak|exfiltration)|kill[- ]switch|disable the (model|endpoint)",
+    re.I,
+)
+SECURITY_EVAL_TOOLS = (
+    "garak", "pyrit", "promptfoo", "giskard", "adversarial-robustness-toolbox", "textattack",
+    "cleverhans", "counterfit", "promptbench", "aiverify", "deepeval",
+)  # fmt: skip
+EVAL_PATTERN = re.compile(r"(?<![\w-])(" + "|".join(re.escape(t) for t in SECURITY_EVAL_TOOLS) + r")(?![\w-])", re.I)
+EVAL_IMPORTS = ("garak", "pyrit", "giskard", "art", "textattack", "cleverhans", "counterfit", "promptbench", "deepeval")
+MANIFESTS = (
+    "requirements*.txt", "requirements*.in", "pyproject.toml", "setup.cfg", "setup.py", "Pipfile",
+    "environment.yml", "environment.yaml", "package.json", "uv.lock", "poetry.lock",
+)  # fmt: skip
+THREAT_MODEL_FILES = ("threagile*.yaml", "threagile*.yml")
+
+
+def security_documents(project: Project) -> list[Document]:
+    """Security policy, threat model and incident plans (for the placeholder check)."""
+    documents = project.get(Documents)
+    return documents.named(SECURITY_POLICY, THREAT_MODEL, INCIDENT_PLAN)
+
+
+def _missing_anchor(ctx: RuleContext) -> str:
+    return ctx.project.anchor()
+
+
+def missing_security_policy(ctx: RuleContext) -> Iterator[Finding]:
+    """SAI406: no SECURITY.md with a reporting channel; note when it ignores AI issues."""
+    policies = ctx.project.get(Documents).named(SECURITY_POLICY)
+    if not policies:
+        yield ctx.finding(
+            _missing_anchor(ctx),
+            1,
+            "no security policy: add SECURITY.md (root, .github/ or docs/) that says how to "
+            "report a vulnerability",
+            key="missing-security-policy",
+        )
+        return
+    with_channel = [d for d in policies if d.find(REPORTING_CHANNEL)]
+    if not with_channel:
+        policy = policies[0]
+        yield ctx.finding(
+            policy.path,
+            1,
+            f"{policy.name} gives no reporting channel (an email address or a URL such as "
+            "GitHub private vulnerability reporting)",
+            key="no-reporting-channel",
+        )
+        return
+    policy = with_channel[0]
+    line = policy.find(REPORTING_CHANNEL) or 1
+    ctx.evidence(policy.path, line, "security policy with a reporting channel")
+    if not any(d.find(AI_TERMS) for d in policies):
+        yield ctx.finding(
+            policy.path,
+            1,
+            f"{policy.name} does not mention AI or model issues (prompt injection, poisoned "
+            "weights, data leakage); say whether they are in scope",
+            key="policy-without-ai-scope",
+            level=ctx.rule.level.NOTE,
+        )
+
+
+def _threat_models(ctx: RuleContext) -> list[tuple[str, str]]:
+    """(path, text) of every threat model: documents, Threat Dragon JSON, pytm, Threagile."""
+    found = [(d.path, d.text) for d in ctx.project.get(Documents).named(THREAT_MODEL)]
+    for path in ctx.project.paths(*THREAT_MODEL_FILES):
+        found.append((path, ctx.project.text(path) or ""))
+    for path in ctx.project.paths("*.json"):
+        name = path.rsplit("/", 1)[-1].lower()
+        if "threat" in name:
+            text = ctx.project.text(path) or ""
+            if '"diagrams"' in text or '"threats"' in text:
+                found.append((path, text))
+    for source in ctx.project.get(PythonSources).sources:
+        if ImportMap.of(source.tree).imports("pytm"):
+            found.append((source.path, source.text))
+    return sorted(set(found))
+
+
+def missing_threat_model(ctx: RuleContext) -> Iterator[Finding]:
+    """SAI407: no threat model; note when it names no AI-specific threat."""
+    models = _threat_models(ctx)
+    if not models:
+        yield ctx.finding(
+            _missing_anchor(ctx),
+            1,
+            "no threat model (THREAT_MODEL.md, docs/threat-model.md, Threat Dragon JSON, pytm or "
+            "Threagile)",
+            key="missing-threat-model",
+        )
+        return
+    for path, text in models:
+        match = AI_THREATS.search(text)
+        if match:
+            line = text.count("\n", 0, match.start()) + 1
+            ctx.evidence(path, line, f"threat model names AI threats ({match.group(0)})")
+            return
+    path = models[0][0]
+    yield ctx.finding(
+        path,
+        1,
+        "threat model names no AI-specific threat (data or model poisoning, prompt injection, "
+        "model theft or extraction, evasion, AI supply chain; MITRE ATLAS or OWASP LLM/ML IDs)",
+        key="threat-model-without-ai",
+        level=ctx.rule.level.NOTE,
+    )
+
+
+def missing_incident_response(ctx: RuleContext) -> Iterator[Finding]:
+    """SAI408: no incident response plan covering model rollback or compromise."""
+    plans = ctx.project.get(Documents).named(INCIDENT_PLAN)
+    if not plans:
+        yield ctx.finding(
+            _missing_anchor(ctx),
+            1,
+            "no incident response plan (INCIDENT_RESPONSE.md, docs/incident-*.md, runbooks/ or "
+            "playbooks/)",
+            key="missing-incident-response",
+        )
+        return
+    for plan in plans:
+        line = plan.find(ROLLBACK_OR_COMPROMISE)
+        if line:
+            ctx.evidence(plan.path, line, "incident plan covers model rollback or compromise")
+            return
+    yield ctx.finding(
+        plans[0].path,
+        1,
+        f"{plans[0].name} does not cover rolling back a model or responding to a compromised "
+        "model, dataset or prompt",
+        key="incident-plan-without-model",
+    )
+
+
+def no_security_evaluation(ctx: RuleContext) -> Iterator[Finding]:
+    """SAI409: a model or LLM application with no sign of security evaluation before release."""
+    signals = ctx.project.get(MlSignals)
+    triggers = signals.model_signals + signals.llm_code
+    for path in ctx.project.paths(*MANIFESTS):
+        for number, line in enumerate(ctx.project.lines(path), start=1):
+            match = EVAL_PATTERN.search(line)
+            if match and not line.lstrip().startswith("#"):
+                ctx.evidence(path, number, f"security evaluation tool {match.group(1)} in dependencies")
+                return
+    hit = ctx.project.get(CiFiles).first(EVAL_PATTERN)
+    if hit:
+        ctx.evidence(hit.path, hit.line, "security evaluation in CI")
+        return
+    for path in ctx.project.paths("promptfooconfig.y*ml", "*promptfoo*.y*ml"):
+        for number, line in enumerate(ctx.project.lines(path), start=1):
+            if line.startswith("redteam:"):
+                ctx.evidence(path, number, "promptfoo red-team configuration")
+                return
+    for source in ctx.project.get(PythonSources).sources:
+        imports = ImportMap.of(source.tree)
+        if any(imports.imports(module) for module in EVAL_IMPORTS):
+            ctx.evidence(source.path, 1, "security evaluation code")
+            return
+    if not triggers:
+        return
+    anchor = triggers[0]
+    yield ctx.finding(
+        anchor.path,
+        anchor.line,
+        f"the repository ships a model or LLM application ({anchor.reason}) but shows no security "
+        "evaluation before release (garak, PyRIT, promptfoo red team, giskard, ART, TextAttack ...)",
+        key="no-security-evaluation",
+    )
+
+
+def _relevant_pathspecs(ctx: RuleContext) -> list[str]:
+    """Paths whose changes should trigger a review of the security documents."""
+    signals = ctx.project.get(MlSignals)
+    specs = {"**/prompts/**", "prompts/**"}
+    specs.update(f"**/*{ext}" for ext in (".pt", ".pth", ".ckpt", ".safetensors", ".onnx", ".gguf", ".pkl"))
+    specs.update(signal.path for signal in signals.model_code + signals.llm_code)
+    specs.update(p for p in ctx.project.files if is_model_artifact(p))
+    return sorted(specs)
+
+
+def stale_security_doc(ctx: RuleContext) -> Iterator[Finding]:
+    """SAI410: the threat model or incident plan has not kept up with the system it describes."""
+    history = ctx.project.get(GitHistory)
+    if not history.available:
+        return
+    documents = [path for path, _ in _threat_models(ctx)]
+    documents += [d.path for d in ctx.project.get(Documents).named(INCIDENT_PLAN)]
+    max_days = int(ctx.option("max-age-days"))
+    max_commits = int(ctx.option("max-commits"))
+    now = dt.datetime.combine(today(), dt.time(), tzinfo=dt.timezone.utc)
+    specs = _relevant_pathspecs(ctx)
+    for path in sorted(set(documents)):
+        change = history.last_change(path)
+        if change is None:
+            continue  # not committed yet: it is as fresh as it gets
+        changed = dt.datetime.fromtimestamp(change.timestamp, tz=dt.timezone.utc)
+        age = (now - changed).days
+        commits = history.commits_since(change.sha, specs)
+        reasons = []
+        if age > max_days:
+            reasons.append(f"last changed {age} days ago ({changed.date().isoformat()})")
+        if commits > max_commits:
+            reasons.append(f"{commits} commits touching models, prompts or serving code since")
+        if reasons:
+            shallow = " (shallow clone: history may be incomplete)" if history.shallow else ""
+            yield ctx.finding(
+                path,
+                1,
+                f"{path.rsplit('/', 1)[-1]} may be stale: {' and '.join(reasons)}, at commit "
+                f"{change.sha[:10]}; review it{shallow}",
+                key="stale-security-doc",
+                properties={"age_days": age, "commits_since": commits},
+            )

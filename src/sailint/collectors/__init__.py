@@ -1,0 +1,1 @@
+"""Collectors: typed views of the project built once per scan."""

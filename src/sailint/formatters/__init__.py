@@ -1,0 +1,1 @@
+"""Output formatters: each renders a Report and nothing else."""

@@ -1,0 +1,102 @@
+"""A Markdown compliance report: the 17 Guideline principles, the rules covering each, and status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sailint.engine import Report
+from sailint.model import Evidence, Finding
+from sailint.taxonomy import Taxon, principles
+
+EVIDENCE = "evidence found"
+GAPS = "gaps"
+NOT_CHECKABLE = "not checkable by a repository scan"
+CHECKED = "checked, no gaps found"
+
+
+def _escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+@dataclass(frozen=True)
+class PrincipleRow:
+    """What the scan shows for one Guideline principle."""
+
+    principle: Taxon
+    rules: list[str]
+    findings: list[Finding]
+    evidence: list[Evidence]
+    status: str
+
+
+def principle_status(report: Report) -> list[PrincipleRow]:
+    """Per principle: the covering rules, open findings, evidence and a status word."""
+    rows = []
+    for principle in principles():
+        rules = [rule for rule in report.rules if principle.id in rule.guidelines]
+        ids = {rule.id for rule in rules}
+        findings = [f for f in report.open_findings if f.rule_id in ids]
+        evidence = [e for e in report.evidence if e.rule_id in ids]
+        if not rules:
+            status = NOT_CHECKABLE
+        elif findings:
+            status = GAPS
+        elif evidence:
+            status = EVIDENCE
+        else:
+            status = CHECKED
+        rows.append(PrincipleRow(principle, sorted(ids), findings, evidence, status))
+    return rows
+
+
+def render(report: Report) -> str:
+    """Render the compliance report."""
+    rows = principle_status(report)
+    out = [
+        "# sailint compliance report",
+        "",
+        "Guidelines for secure AI system development (NCSC, CISA and partner agencies, 2023): "
+        "what a scan of this repository shows for each principle. The Guidelines are "
+        "recommendations; \"not checkable\" principles need evidence outside the repository.",
+        "",
+        f"sailint {report.tool_version}: {report.files_scanned} files, {len(report.rules)} rules, "
+        f"{len(report.open_findings)} open findings, {len(report.suppressed_findings)} suppressed, "
+        f"{len(report.skipped)} skipped.",
+        "",
+        "| Principle | Rules | Open findings | Evidence | Status |",
+        "|---|---|---|---|---|",
+    ]
+    for row in rows:
+        out.append(
+            f"| {row.principle.id} {_escape(row.principle.name)} | {', '.join(row.rules) or '-'} | "
+            f"{len(row.findings)} | {len(row.evidence)} | {row.status} |"
+        )
+    out.append("")
+    rules_by_id = {rule.id: rule for rule in report.rules}
+    gap_rows = [row for row in rows if row.findings]
+    if gap_rows:
+        out += ["## Gaps", ""]
+        for row in gap_rows:
+            out += [f"### {row.principle.id} {row.principle.name}", ""]
+            for finding in row.findings:
+                rule = rules_by_id[finding.rule_id]
+                where = f"{report.uri(finding.location.path)}:{finding.location.line}"
+                out.append(
+                    f"- **{finding.rule_id}** [{finding.level.label}] `{where}`: "
+                    f"{_escape(finding.message)} ([{rule.slug}]({rule.docs_url}))"
+                )
+            out.append("")
+    if report.evidence:
+        out += ["## Evidence found", ""]
+        for item in report.evidence:
+            out.append(
+                f"- {item.rule_id}: `{report.uri(item.path)}:{item.line}` {_escape(item.description)}"
+            )
+        out.append("")
+    if report.skipped:
+        out += ["## Not analysed", ""]
+        out += [f"- `{report.uri(s.path)}`: {_escape(s.reason)}" for s in report.skipped[:200]]
+        if len(report.skipped) > 200:
+            out.append(f"- ... and {len(report.skipped) - 200} more")
+        out.append("")
+    return "\n".join(out)

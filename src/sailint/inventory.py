@@ -1,0 +1,161 @@
+"""Lists the files of a project: git-tracked plus untracked-unignored, or a .gitignore-aware walk."""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+from sailint.model import Skipped
+
+log = logging.getLogger("sailint")
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """A regular file inside the project (never a symlink)."""
+
+    path: str  # POSIX path relative to the project root
+    abspath: str
+    size: int
+
+
+@dataclass
+class Inventory:
+    """The project's files, what was left out and why, and the git work tree if any."""
+
+    files: list[FileEntry] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    excluded_count: int = 0
+    repo_root: str | None = None
+
+
+def find_repo_root(path: Path) -> str | None:
+    """Return the git work-tree root containing ``path``, or None outside a work tree."""
+    current = path.resolve()
+    for candidate in (current, *current.parents):
+        marker = candidate / ".git"
+        if marker.is_dir() or marker.is_file():
+            return str(candidate)
+    return None
+
+
+def _git_listing(root: Path) -> list[str] | None:
+    """Tracked plus untracked-but-not-ignored files under ``root`` (relative), via git."""
+    try:
+        import git  # gitpython; imported here because it is slow to import
+
+        # Run in ``root`` itself so that git prints paths relative to the project.
+        output: str = git.cmd.Git(str(root)).ls_files(
+            "-z", "--cached", "--others", "--exclude-standard", "--deduplicate", "--", "."
+        )
+    except Exception as error:  # gitpython raises many types; any failure means "walk instead"
+        log.debug("git listing failed under %s: %s", root, error)
+        return None
+    return [name for name in output.split("\0") if name]
+
+
+def _walk_listing(root: Path) -> Iterator[str]:
+    """Every file below ``root`` not ignored by a .gitignore, without following links."""
+    specs: dict[str, pathspec.PathSpec] = {}
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        rel_dir = os.path.relpath(dirpath, root)
+        rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
+        gitignore = Path(dirpath) / ".gitignore"
+        if gitignore.is_file() and not gitignore.is_symlink():
+            try:
+                lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
+                specs[rel_dir] = pathspec.GitIgnoreSpec.from_lines(lines)
+            except OSError:
+                pass
+
+        def ignored(rel: str, is_dir: bool) -> bool:
+            for base, spec in specs.items():
+                if rel.startswith(base):
+                    candidate = rel[len(base) :] + ("/" if is_dir else "")
+                    if spec.match_file(candidate):
+                        return True
+            return False
+
+        kept = []
+        for name in sorted(dirnames):
+            rel = rel_dir + name
+            if name == ".git" or ignored(rel, True):
+                continue
+            if os.path.islink(os.path.join(dirpath, name)):
+                yield rel  # reported as a symlink by the caller, never descended into
+                continue
+            kept.append(name)
+        dirnames[:] = kept
+        for name in sorted(filenames):
+            rel = rel_dir + name
+            if not ignored(rel, False):
+                yield rel
+
+
+def _classify(root: Path, rel: str) -> FileEntry | Skipped | None:
+    """Turn a listed path into a FileEntry, or a Skipped explaining why it is not a file."""
+    full = root / rel
+    try:
+        info = os.lstat(full)
+    except FileNotFoundError:
+        return None  # tracked but deleted in the work tree: nothing to scan
+    except OSError as error:
+        return Skipped(rel, f"cannot stat file: {error.strerror or error}")
+    if stat.S_ISLNK(info.st_mode):
+        return Skipped(rel, _describe_symlink(root, full))
+    if stat.S_ISDIR(info.st_mode):
+        return Skipped(rel, "directory listed by git (submodule or nested repository), not scanned")
+    if not stat.S_ISREG(info.st_mode):
+        return Skipped(rel, "not a regular file (FIFO, socket or device)")
+    return FileEntry(rel, str(full), info.st_size)
+
+
+def _describe_symlink(root: Path, full: Path) -> str:
+    """Why a symlink is not followed: loop, dangling, outside the root, or inside it."""
+    try:
+        target = full.resolve(strict=True)
+    except RuntimeError:
+        return "symbolic link loop, not followed"
+    except OSError:
+        return "dangling symbolic link, not followed"
+    try:
+        inside = target.relative_to(root.resolve())
+    except ValueError:
+        return "symbolic link to a path outside the repository, not followed"
+    return f"symbolic link, not followed (its target {inside.as_posix()} is scanned in place)"
+
+
+def build_inventory(
+    root: Path,
+    exclude: Iterable[str] = (),
+    only: Iterable[str] | None = None,
+) -> Inventory:
+    """List the files of the project at ``root``.
+
+    ``exclude`` holds gitignore-style patterns relative to the root. ``only``, when given,
+    restricts the inventory to those project-relative paths (the pre-commit file mode).
+    """
+    inventory = Inventory(repo_root=find_repo_root(root))
+    listing = _git_listing(root) if inventory.repo_root else None
+    if listing is None:
+        listing = list(_walk_listing(root))
+    exclude_spec = pathspec.GitIgnoreSpec.from_lines(list(exclude))
+    wanted = set(only) if only is not None else None
+    for rel in sorted(set(listing)):
+        if wanted is not None and rel not in wanted:
+            continue
+        if exclude_spec.match_file(rel):
+            inventory.excluded_count += 1
+            continue
+        entry = _classify(root, rel)
+        if isinstance(entry, FileEntry):
+            inventory.files.append(entry)
+        elif isinstance(entry, Skipped):
+            inventory.skipped.append(entry)
+    return inventory

@@ -1,0 +1,149 @@
+"""Finds the rule files, validates them against the schema and binds their checks."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sailint.model import Confidence, Level
+from sailint.rulemeta import ExampleFile, OptionSpec, RuleMeta
+
+REFERENCE_KEYS = ("ssdf", "owasp-llm", "owasp-ml", "atlas", "cwe")
+
+
+class RuleLoadError(Exception):
+    """A rule file is invalid, duplicated, or names a check that does not exist."""
+
+
+def rules_dir() -> Path:
+    """Where rule files live: ``$SAILINT_RULES_DIR``, the installed package, or the checkout."""
+    override = os.environ.get("SAILINT_RULES_DIR")
+    if override:
+        return Path(override)
+    installed = Path(str(resources.files("sailint"))) / "_rules"
+    if installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parents[2] / "rules"
+
+
+def rule_files(directory: Path | None = None) -> list[Path]:
+    """Every ``*.yaml`` rule file below the rules directory, sorted."""
+    base = directory or rules_dir()
+    return sorted(p for p in base.rglob("*.yaml") if p.is_file())
+
+
+def _schema(directory: Path) -> dict[str, Any]:
+    with open(directory / "schema.json", encoding="utf-8") as handle:
+        loaded: dict[str, Any] = json.load(handle)
+    return loaded
+
+
+def _examples(raw: Any) -> tuple[ExampleFile, ...]:
+    return tuple(
+        ExampleFile(str(item["path"]), str(item["content"]), item.get("committed")) for item in raw
+    )
+
+
+def parse_rule(data: dict[str, Any], source: str) -> RuleMeta:
+    """Build a RuleMeta from a schema-valid rule document."""
+    references = {
+        key: tuple(str(v) for v in data.get("references", {}).get(key, [])) for key in REFERENCE_KEYS
+    }
+    options = tuple(
+        OptionSpec(name, str(spec["type"]), spec.get("default"), str(spec.get("description", "")))
+        for name, spec in data.get("options", {}).items()
+    )
+    return RuleMeta(
+        id=data["id"],
+        slug=data["slug"],
+        title=data["title"],
+        level=Level.parse(data["level"]),
+        confidence=Confidence.parse(data["confidence"]),
+        scope=data["scope"],
+        category=data["category"],
+        guidelines=tuple(str(g) for g in data["guidelines"]),
+        rationale=data["rationale"].strip(),
+        remediation=data["remediation"].strip(),
+        bad_example=_examples(data["examples"]["bad"]),
+        good_example=_examples(data["examples"]["good"]),
+        check=data.get("check"),
+        match=data.get("match"),
+        references=references,
+        links=tuple(data.get("links", [])),
+        options=options,
+        security_severity=data.get("security-severity"),
+        file_local=bool(data.get("file-local", data["scope"] != "repository")),
+        source_file=source,
+    )
+
+
+def resolve_check(target: str) -> Callable[..., Iterable[Any]]:
+    """Import ``module:function`` named by a rule's ``check`` key."""
+    module_name, _, attribute = target.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+        function = getattr(module, attribute)
+    except (ImportError, AttributeError) as error:
+        raise RuleLoadError(f"check {target!r} cannot be imported: {error}") from error
+    if not callable(function):
+        raise RuleLoadError(f"check {target!r} is not callable")
+    result: Callable[..., Iterable[Any]] = function
+    return result
+
+
+def load_rule_metas(directory: Path | None = None) -> list[RuleMeta]:
+    """Load and validate every rule file; raises RuleLoadError naming the bad file."""
+    import jsonschema
+
+    base = directory or rules_dir()
+    validator = jsonschema.Draft202012Validator(_schema(base))
+    metas: list[RuleMeta] = []
+    seen_ids: dict[str, str] = {}
+    seen_slugs: dict[str, str] = {}
+    for path in rule_files(base):
+        name = path.relative_to(base).as_posix()
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as error:
+            raise RuleLoadError(f"{name}: invalid YAML: {error}") from error
+        errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+        if errors:
+            first = errors[0]
+            where = "/".join(str(p) for p in first.absolute_path) or "(root)"
+            raise RuleLoadError(f"{name}: {where}: {first.message}")
+        meta = parse_rule(data, name)
+        if path.stem != meta.stem:
+            raise RuleLoadError(f"{name}: file name must be {meta.stem}.yaml")
+        for table, value in ((seen_ids, meta.id), (seen_slugs, meta.slug)):
+            if value in table:
+                raise RuleLoadError(f"{name}: {value} is already used by {table[value]}")
+            table[value] = name
+        metas.append(meta)
+    return sorted(metas, key=lambda m: m.id)
+
+
+@lru_cache(maxsize=4)
+def _cached_metas(directory: str) -> tuple[RuleMeta, ...]:
+    return tuple(load_rule_metas(Path(directory)))
+
+
+def all_rules() -> tuple[RuleMeta, ...]:
+    """All rules of the active rules directory (cached per process)."""
+    return _cached_metas(str(rules_dir()))
+
+
+def find_rule(token: str) -> RuleMeta | None:
+    """Look a rule up by ID or slug (case-insensitive)."""
+    wanted = token.strip().lower()
+    for meta in all_rules():
+        if meta.id.lower() == wanted or meta.slug == wanted:
+            return meta
+    return None
