@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from helpers import scan, write_files
+
 from sailint.registry import all_rules
 from sailint.rulemeta import RuleMeta
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from helpers import FIXTURES, git, init_repo, scan
+
 from sailint.registry import all_rules
 
 RULE_FIXTURES = FIXTURES / "rules"
@@ -33,7 +33,11 @@ def _build_history(case: Path, spec: Path) -> None:
     """Commit the case's files following ``<case>.history.yaml`` (dated commits)."""
     steps = yaml.safe_load(spec.read_text(encoding="utf-8")) or []
     init_repo(case)
-    pending = {p.relative_to(case).as_posix() for p in case.rglob("*") if p.is_file() and ".git" not in p.parts}
+    pending = {
+        p.relative_to(case).as_posix()
+        for p in case.rglob("*")
+        if p.is_file() and ".git" not in p.parts
+    }
     for step in steps:
         for path, content in (step.get("write") or {}).items():
             target = case / path
@@ -45,7 +49,15 @@ def _build_history(case: Path, spec: Path) -> None:
             pending.discard(path)
         for path in step.get("remove") or []:
             git(case, "rm", "-q", path)
-        git(case, "commit", "-q", "--allow-empty", "-m", step.get("message", "change"), date=str(step["date"]))
+        git(
+            case,
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            step.get("message", "change"),
+            date=str(step["date"]),
+        )
     # Files the history does not mention: restore their fixture content and commit them last.
     for path in sorted(pending):
         git(case, "add", path)
@@ -53,7 +65,9 @@ def _build_history(case: Path, spec: Path) -> None:
         git(case, "commit", "-q", "-m", "rest of the project")
 
 
-@pytest.mark.parametrize(("rule_id", "expect"), CASES, ids=[f"{e.parent.name}/{e.stem}" for _, e in CASES])
+@pytest.mark.parametrize(
+    ("rule_id", "expect"), CASES, ids=[f"{e.parent.name}/{e.stem}" for _, e in CASES]
+)
 def test_fixture_case(rule_id: str, expect: Path, tmp_path: Path) -> None:
     source = expect.with_suffix("")
     case = tmp_path / source.name
@@ -62,10 +76,16 @@ def test_fixture_case(rule_id: str, expect: Path, tmp_path: Path) -> None:
     if history.exists():
         _build_history(case, history)
     wanted = yaml.safe_load(expect.read_text(encoding="utf-8")) or []
-    expected = sorted((str(item).rsplit(":", 1)[0], int(str(item).rsplit(":", 1)[1])) for item in wanted)
+    expected = sorted(
+        (str(item).rsplit(":", 1)[0], int(str(item).rsplit(":", 1)[1])) for item in wanted
+    )
     report = scan(case, [rule_id])
-    found = sorted((f.location.path, f.location.line) for f in report.open_findings if f.rule_id == rule_id)
-    assert found == expected, "\n".join(f"{f.location.path}:{f.location.line}: {f.message}" for f in report.open_findings)
+    found = sorted(
+        (f.location.path, f.location.line) for f in report.open_findings if f.rule_id == rule_id
+    )
+    assert found == expected, "\n".join(
+        f"{f.location.path}:{f.location.line}: {f.message}" for f in report.open_findings
+    )
 
 
 def test_every_rule_has_good_and_bad_fixtures() -> None:

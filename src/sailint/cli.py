@@ -17,6 +17,7 @@ from sailint.config import Config, ConfigError, load_config, parse_fail_on
 from sailint.engine import Report, scan_project
 from sailint.model import Level, ProjectInfo
 from sailint.registry import RuleLoadError, all_rules, find_rule
+from sailint.rulemeta import RuleMeta
 
 FORMATS = ("text", "json", "sarif", "markdown")
 EXIT_USAGE = 2
@@ -62,7 +63,9 @@ def _parse_outputs(formats: Sequence[str], output: str | None) -> list[tuple[str
         fmt, _, target = item.partition(":")
         fmt = fmt.strip().lower()
         if fmt not in FORMATS:
-            raise click.BadParameter(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})", param_hint="--format")
+            raise click.BadParameter(
+                f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})", param_hint="--format"
+            )
         pairs.append((fmt, target or None))
     unrouted = [index for index, (_, target) in enumerate(pairs) if target is None]
     if output is not None:
@@ -85,9 +88,10 @@ def _merge(reports: list[Report], cwd: Path) -> Report:
         return reports[0]
     infos = [r.project for r in reports if r.project]
     repo_roots = {info.repo_root for info in infos}
-    base = Path(next(iter(repo_roots))) if len(repo_roots) == 1 and None not in repo_roots else cwd
+    only_root = next(iter(repo_roots)) if len(repo_roots) == 1 else None
+    base = Path(only_root) if only_root else cwd
     merged = Report(findings=[], rules=[])
-    seen_rules: dict[str, object] = {}
+    seen_rules: dict[str, RuleMeta] = {}
     for report in reports:
         root = Path(report.project.root) if report.project else base
         rel = os.path.relpath(root, base)
@@ -97,8 +101,12 @@ def _merge(reports: list[Report], cwd: Path) -> Report:
             return prefix + path
 
         for finding in report.findings:
-            finding.location = dataclasses.replace(finding.location, path=move(finding.location.path))
-            finding.related = tuple(dataclasses.replace(r, path=move(r.path)) for r in finding.related)
+            finding.location = dataclasses.replace(
+                finding.location, path=move(finding.location.path)
+            )
+            finding.related = tuple(
+                dataclasses.replace(r, path=move(r.path)) for r in finding.related
+            )
             merged.findings.append(finding)
         merged.skipped += [dataclasses.replace(s, path=move(s.path)) for s in report.skipped]
         merged.notifications += [
@@ -110,8 +118,9 @@ def _merge(reports: list[Report], cwd: Path) -> Report:
         merged.files_scanned += report.files_scanned
         merged.excluded_count += report.excluded_count
         merged.duration += report.duration
-    merged.rules = [seen_rules[key] for key in sorted(seen_rules)]  # type: ignore[misc]
-    repo_root = infos[0].repo_root if infos and base == Path(infos[0].repo_root or "") else None
+    merged.rules = [seen_rules[key] for key in sorted(seen_rules)]
+    first_repo = infos[0].repo_root if infos else None
+    repo_root = first_repo if first_repo and base == Path(first_repo) else None
     merged.project = ProjectInfo(str(base), repo_root, "")
     return merged
 
@@ -143,7 +152,7 @@ def _targets(paths: Sequence[str]) -> list[tuple[Path, list[str] | None]]:
             root = path.parent.resolve()
             rel = path.name
         grouped.setdefault(root, []).append(rel)
-    targets += [(root, files) for root, files in grouped.items()]
+    targets += list(grouped.items())
     return targets
 
 
@@ -151,28 +160,73 @@ def _targets(paths: Sequence[str]) -> list[tuple[Path, list[str] | None]]:
 @click.version_option(__version__, "--version", prog_name="sailint")
 def cli() -> None:
     """sailint: find evidence of the secure-AI Guidelines, and their violations, in ML repositories."""
-    logging.basicConfig(level=os.environ.get("SAILINT_LOGLEVEL", "WARNING").upper(), format="%(message)s")
+    logging.basicConfig(
+        level=os.environ.get("SAILINT_LOGLEVEL", "WARNING").upper(), format="%(message)s"
+    )
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, file_okay=True, dir_okay=True))
-@click.option("-f", "--format", "formats", multiple=True, metavar="FMT[:FILE]",
-              help="Output format: text, json, sarif, markdown; repeat, with :FILE, for several.")
-@click.option("-o", "--output", metavar="FILE", help="Write the (single) format to FILE instead of stdout.")
-@click.option("--fail-on", metavar="LEVEL", help="Exit 1 on open findings at or above LEVEL (note, warning, error, none). Default: warning.")
-@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), help="Read settings from this TOML file.")
-@click.option("--select", multiple=True, metavar="RULES", help="Only these rules (IDs, slugs or prefixes; comma-separated or repeated).")
+@click.option(
+    "-f",
+    "--format",
+    "formats",
+    multiple=True,
+    metavar="FMT[:FILE]",
+    help="Output format: text, json, sarif, markdown; repeat, with :FILE, for several.",
+)
+@click.option(
+    "-o", "--output", metavar="FILE", help="Write the (single) format to FILE instead of stdout."
+)
+@click.option(
+    "--fail-on",
+    metavar="LEVEL",
+    help="Exit 1 on open findings at or above LEVEL (note, warning, error, none). Default: warning.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Read settings from this TOML file.",
+)
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="RULES",
+    help="Only these rules (IDs, slugs or prefixes; comma-separated or repeated).",
+)
 @click.option("--extend-select", multiple=True, metavar="RULES", help="Add rules to the selection.")
 @click.option("--ignore", multiple=True, metavar="RULES", help="Do not run these rules.")
-@click.option("--online", is_flag=True, default=None, help="Allow network calls (vulnerability services).")
-@click.option("--vulnerability-service", type=click.Choice(["osv", "pypi"]), help="With --online: where SAI113 looks up advisories.")
-@click.option("--vuln-db", type=click.Path(exists=True), help="Offline OSV database (directory or zip) for SAI113.")
-@click.option("--history", is_flag=True, default=None, help="Also scan git history (secrets, large files).")
-@click.option("--all-refs", "all_refs", is_flag=True, help="With --history: every ref, not only HEAD.")
+@click.option(
+    "--online", is_flag=True, default=None, help="Allow network calls (vulnerability services)."
+)
+@click.option(
+    "--vulnerability-service",
+    type=click.Choice(["osv", "pypi"]),
+    help="With --online: where SAI113 looks up advisories.",
+)
+@click.option(
+    "--vuln-db",
+    type=click.Path(exists=True),
+    help="Offline OSV database (directory or zip) for SAI113.",
+)
+@click.option(
+    "--history", is_flag=True, default=None, help="Also scan git history (secrets, large files)."
+)
+@click.option(
+    "--all-refs", "all_refs", is_flag=True, help="With --history: every ref, not only HEAD."
+)
 @click.option("--since", metavar="DATE", help="With --history: only commits after DATE.")
-@click.option("--max-commits", type=click.IntRange(min=1), help="With --history: at most N commits.")
+@click.option(
+    "--max-commits", type=click.IntRange(min=1), help="With --history: at most N commits."
+)
 @click.option("--no-color", is_flag=True, help="No ANSI colour (also honoured: NO_COLOR).")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing to stdout for the text format; exit code only.")
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="Print nothing to stdout for the text format; exit code only.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="List every skipped file.")
 def scan(
     paths: tuple[str, ...],
@@ -207,7 +261,16 @@ def scan(
         try:
             config = load_config(root, Path(config_path) if config_path else None)
             _apply_cli(config, split(select), split(extend_select), split(ignore), fail_on)
-            _apply_opt_in(config, online, vulnerability_service, vuln_db, history, all_refs, since, max_commits)
+            _apply_opt_in(
+                config,
+                online,
+                vulnerability_service,
+                vuln_db,
+                history,
+                all_refs,
+                since,
+                max_commits,
+            )
             fail_level = config.fail_on
             reports.append(scan_project(root, config, only=only))
         except ConfigError as error:
@@ -275,7 +338,9 @@ def _apply_opt_in(
 
 
 @cli.command("rules")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 def rules_command(fmt: str) -> None:
     """List every rule."""
     try:
@@ -310,7 +375,9 @@ def explain(rule: str) -> None:
     """Show the documentation of RULE (an ID such as SAI401, or a slug)."""
     meta = find_rule(rule)
     if meta is None:
-        raise click.BadParameter(f"no rule with ID or slug {rule!r} (see `sailint rules`)", param_hint="RULE")
+        raise click.BadParameter(
+            f"no rule with ID or slug {rule!r} (see `sailint rules`)", param_hint="RULE"
+        )
     from sailint.docs import render_rule_markdown
 
     click.echo(render_rule_markdown(meta), nl=False)
@@ -319,7 +386,11 @@ def explain(rule: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code (2 for usage and configuration errors)."""
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="sailint", standalone_mode=False)
+        cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="sailint",
+            standalone_mode=False,
+        )
     except click.exceptions.Exit as done:
         return int(done.exit_code)
     except click.ClickException as error:

@@ -72,7 +72,9 @@ def parse_fail_on(value: Any, key: str) -> Level | None:
     try:
         return Level.parse(value)
     except ValueError:
-        raise ConfigError(f"{key} must be one of: note, warning, error, none (got {value!r})") from None
+        raise ConfigError(
+            f"{key} must be one of: note, warning, error, none (got {value!r})"
+        ) from None
 
 
 def _parse_ignores(value: Any, key: str) -> list[IgnoreEntry]:
@@ -195,8 +197,12 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
     """
     if explicit is not None:
         data = _read_toml(explicit)
-        table = data.get("tool", {}).get("sailint", data) if explicit.name == "pyproject.toml" else data
-        config = parse_table(table, "tool.sailint" if explicit.name == "pyproject.toml" else explicit.name)
+        table = (
+            data.get("tool", {}).get("sailint", data) if explicit.name == "pyproject.toml" else data
+        )
+        config = parse_table(
+            table, "tool.sailint" if explicit.name == "pyproject.toml" else explicit.name
+        )
         config.source = str(explicit)
         return config
     dotfile = root / ".sailint.toml"

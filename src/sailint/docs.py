@@ -128,7 +128,12 @@ def render_index(rules: Sequence[RuleMeta]) -> str:
         members = [rule for rule in rules if rule.category == category]
         if not members:
             continue
-        parts += [f"## {title}", "", "| ID | slug | level | title | Guideline |", "|---|---|---|---|---|"]
+        parts += [
+            f"## {title}",
+            "",
+            "| ID | slug | level | title | Guideline |",
+            "|---|---|---|---|---|",
+        ]
         parts += [
             f"| [{r.id}]({r.stem}.md) | `{r.slug}` | {r.level.label} | {r.title} "
             f"| {', '.join(r.guidelines)} |"

@@ -99,7 +99,9 @@ def validate_rule_options(rules: Sequence[RuleMeta], config: Config) -> None:
             if name not in declared:
                 raise ConfigError(f"rule-options.{token}: unknown option {name!r}")
             if not types[declared[name].type](value):
-                raise ConfigError(f"rule-options.{token}.{name} must be of type {declared[name].type}")
+                raise ConfigError(
+                    f"rule-options.{token}.{name} must be of type {declared[name].type}"
+                )
 
 
 def _line_key(text: str) -> str:

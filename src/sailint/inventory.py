@@ -62,7 +62,7 @@ def _git_listing(root: Path) -> list[str] | None:
 
 def _walk_listing(root: Path) -> Iterator[str]:
     """Every file below ``root`` not ignored by a .gitignore, without following links."""
-    specs: dict[str, pathspec.PathSpec] = {}
+    specs: dict[str, pathspec.GitIgnoreSpec] = {}
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         rel_dir = os.path.relpath(dirpath, root)
         rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"

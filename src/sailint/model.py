@@ -46,7 +46,9 @@ class Confidence(enum.IntEnum):
         try:
             return cls[value.strip().upper()]
         except KeyError:
-            raise ValueError(f"unknown confidence {value!r} (expected low, medium or high)") from None
+            raise ValueError(
+                f"unknown confidence {value!r} (expected low, medium or high)"
+            ) from None
 
 
 @dataclass(frozen=True, order=True)

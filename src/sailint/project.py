@@ -106,7 +106,9 @@ class Project:
             return None
         limit = self.config.max_file_size
         if entry.size > limit:
-            self.skip(path, f"larger than max-file-size ({entry.size} > {limit} bytes), text not read")
+            self.skip(
+                path, f"larger than max-file-size ({entry.size} > {limit} bytes), text not read"
+            )
             return None
         try:
             with open(entry.abspath, "rb") as handle:
@@ -120,7 +122,9 @@ class Project:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as error:
-            self.skip(path, f"not valid UTF-8 (invalid byte at offset {error.start}), text not read")
+            self.skip(
+                path, f"not valid UTF-8 (invalid byte at offset {error.start}), text not read"
+            )
             return None
         return text
 
@@ -151,7 +155,9 @@ class Project:
         """Record that ``path`` could not be (fully) analysed; the first reason wins."""
         self._skipped.setdefault(path, Skipped(path, reason))
 
-    def notify(self, level: str, message: str, path: str | None = None, line: int | None = None) -> None:
+    def notify(
+        self, level: str, message: str, path: str | None = None, line: int | None = None
+    ) -> None:
         """Record a message about the run itself."""
         self.notifications.append(Notification(level, message, path, line))
 

@@ -55,7 +55,8 @@ def _examples(raw: Any) -> tuple[ExampleFile, ...]:
 def parse_rule(data: dict[str, Any], source: str) -> RuleMeta:
     """Build a RuleMeta from a schema-valid rule document."""
     references = {
-        key: tuple(str(v) for v in data.get("references", {}).get(key, [])) for key in REFERENCE_KEYS
+        key: tuple(str(v) for v in data.get("references", {}).get(key, []))
+        for key in REFERENCE_KEYS
     }
     options = tuple(
         OptionSpec(name, str(spec["type"]), spec.get("default"), str(spec.get("description", "")))

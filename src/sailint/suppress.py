@@ -44,7 +44,7 @@ def parse_inline(lines: list[str]) -> dict[int, list[InlineIgnore]]:
 def rule_matches(token: str, rule: RuleMeta) -> bool:
     """True if a config/comment token (ID, slug, or ID prefix) names ``rule``."""
     token = token.strip()
-    return token == rule.slug or rule.id.upper().startswith(token.upper()) and bool(token)
+    return token == rule.slug or (rule.id.upper().startswith(token.upper()) and bool(token))
 
 
 def today() -> dt.date:
@@ -103,25 +103,28 @@ class Suppressor:
                     "external", f"per-file-ignores: {glob}", self.config.source or "config"
                 )
                 return
-        for index, entry in enumerate(self.config.ignores):
-            if not any(rule_matches(token, rule) for token in entry.rules):
+        for index, ignore in enumerate(self.config.ignores):
+            if not any(rule_matches(token, rule) for token in ignore.rules):
                 continue
-            if entry.paths and not any(
-                fnmatch(path, glob) or path.startswith(glob.rstrip("/") + "/") for glob in entry.paths
+            if ignore.paths and not any(
+                fnmatch(path, glob) or path.startswith(glob.rstrip("/") + "/")
+                for glob in ignore.paths
             ):
                 continue
-            if entry.expires is not None and entry.expires < today():
+            if ignore.expires is not None and ignore.expires < today():
                 if index not in self._expired_reported:
                     self._expired_reported.add(index)
                     self.notifications.append(
                         Notification(
                             "warning",
-                            f"config ignore of {', '.join(entry.rules)} expired on "
-                            f"{entry.expires.isoformat()}; its findings are reported again",
+                            f"config ignore of {', '.join(ignore.rules)} expired on "
+                            f"{ignore.expires.isoformat()}; its findings are reported again",
                             None,
                             None,
                         )
                     )
                 continue
-            finding.suppression = Suppression("external", entry.reason, self.config.source or "config")
+            finding.suppression = Suppression(
+                "external", ignore.reason, self.config.source or "config"
+            )
             return

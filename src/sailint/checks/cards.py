@@ -22,13 +22,16 @@ MODEL_CARD_FIELDS: dict[str, re.Pattern[str]] = {
     "out-of-scope use / limitations": re.compile(
         r"out[- ]of[- ]scope|limitations?|not intended|prohibited use|misuse", re.I
     ),
-    "failure modes": re.compile(r"failure (modes?|cases)|known failures|fails? (when|on)|error analysis", re.I),
+    "failure modes": re.compile(
+        r"failure (modes?|cases)|known failures|fails? (when|on)|error analysis", re.I
+    ),
     "guardrails": re.compile(
         r"guardrails?|safety (filters?|measures|mitigations)|content (filter|moderation)|moderation",
         re.I,
     ),
     "hashes or signatures": re.compile(
-        r"sha-?256|sha-?512|checksums?|\bhash(es)?\b|signature|signed|sigstore|\b[0-9a-f]{64}\b", re.I
+        r"sha-?256|sha-?512|checksums?|\bhash(es)?\b|signature|signed|sigstore|\b[0-9a-f]{64}\b",
+        re.I,
     ),
     "retention": re.compile(r"retention|retain(ed)?\b|deletion|delete[ds]? after|kept for", re.I),
     "review frequency": re.compile(
@@ -38,7 +41,9 @@ MODEL_CARD_FIELDS: dict[str, re.Pattern[str]] = {
     ),
 }
 DATASET_CARD_FIELDS: dict[str, re.Pattern[str]] = {
-    "source": re.compile(r"\bsources?\b|collected|provenance|origin|obtained from|curated from", re.I),
+    "source": re.compile(
+        r"\bsources?\b|collected|provenance|origin|obtained from|curated from", re.I
+    ),
     "license": re.compile(r"licen[cs]e", re.I),
     "retention": MODEL_CARD_FIELDS["retention"],
 }
@@ -164,7 +169,9 @@ def missing_dataset_card(ctx: RuleContext) -> Iterator[Finding]:
             front = card.document.front_matter
             text += " source" if front.get("source_datasets") else ""
             text += " license" if front.get("license") else ""
-        missing = [name for name, pattern in DATASET_CARD_FIELDS.items() if not pattern.search(text)]
+        missing = [
+            name for name, pattern in DATASET_CARD_FIELDS.items() if not pattern.search(text)
+        ]
         if missing:
             yield ctx.finding(
                 card.path,
@@ -185,4 +192,3 @@ def missing_dataset_card(ctx: RuleContext) -> Iterator[Finding]:
             "(DATASET_CARD.md, datasheet.md, a Hugging Face dataset README or croissant.json)",
             key="missing-dataset-card",
         )
-

@@ -10,8 +10,8 @@ from sailint.collectors.ci import CiFiles
 from sailint.collectors.documents import Document, Documents
 from sailint.collectors.history import GitHistory
 from sailint.collectors.mlsignals import MlSignals, is_model_artifact
-from sailint.collectors.python import PythonSources
 from sailint.collectors.pynames import ImportMap
+from sailint.collectors.python import PythonSources
 from sailint.context import RuleContext
 from sailint.model import Finding
 from sailint.project import Project
@@ -48,8 +48,20 @@ SECURITY_EVAL_TOOLS = (
     "garak", "pyrit", "promptfoo", "giskard", "adversarial-robustness-toolbox", "textattack",
     "cleverhans", "counterfit", "promptbench", "aiverify", "deepeval",
 )  # fmt: skip
-EVAL_PATTERN = re.compile(r"(?<![\w-])(" + "|".join(re.escape(t) for t in SECURITY_EVAL_TOOLS) + r")(?![\w-])", re.I)
-EVAL_IMPORTS = ("garak", "pyrit", "giskard", "art", "textattack", "cleverhans", "counterfit", "promptbench", "deepeval")
+EVAL_PATTERN = re.compile(
+    r"(?<![\w-])(" + "|".join(re.escape(t) for t in SECURITY_EVAL_TOOLS) + r")(?![\w-])", re.I
+)
+EVAL_IMPORTS = (
+    "garak",
+    "pyrit",
+    "giskard",
+    "art",
+    "textattack",
+    "cleverhans",
+    "counterfit",
+    "promptbench",
+    "deepeval",
+)
 MANIFESTS = (
     "requirements*.txt", "requirements*.in", "pyproject.toml", "setup.cfg", "setup.py", "Pipfile",
     "environment.yml", "environment.yaml", "package.json", "uv.lock", "poetry.lock",
@@ -184,7 +196,9 @@ def no_security_evaluation(ctx: RuleContext) -> Iterator[Finding]:
         for number, line in enumerate(ctx.project.lines(path), start=1):
             match = EVAL_PATTERN.search(line)
             if match and not line.lstrip().startswith("#"):
-                ctx.evidence(path, number, f"security evaluation tool {match.group(1)} in dependencies")
+                ctx.evidence(
+                    path, number, f"security evaluation tool {match.group(1)} in dependencies"
+                )
                 return
     hit = ctx.project.get(CiFiles).first(EVAL_PATTERN)
     if hit:
@@ -216,7 +230,9 @@ def _relevant_pathspecs(ctx: RuleContext) -> list[str]:
     """Paths whose changes should trigger a review of the security documents."""
     signals = ctx.project.get(MlSignals)
     specs = {"**/prompts/**", "prompts/**"}
-    specs.update(f"**/*{ext}" for ext in (".pt", ".pth", ".ckpt", ".safetensors", ".onnx", ".gguf", ".pkl"))
+    specs.update(
+        f"**/*{ext}" for ext in (".pt", ".pth", ".ckpt", ".safetensors", ".onnx", ".gguf", ".pkl")
+    )
     specs.update(signal.path for signal in signals.model_code + signals.llm_code)
     specs.update(p for p in ctx.project.files if is_model_artifact(p))
     return sorted(specs)

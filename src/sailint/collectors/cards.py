@@ -10,9 +10,7 @@ from sailint.collectors.documents import Document, Documents
 from sailint.project import Project, View
 
 MODEL_CARD_NAMES = r"(.*/)?(model[_-]?card|modelcard)(\.[\w-]+)?\.(md|markdown|rst|txt)"
-DATASET_CARD_NAMES = (
-    r"(.*/)?(dataset[_-]?card|data[_-]?card|datacard|datasheet[\w-]*)(\.[\w-]+)?\.(md|markdown|rst|txt)"
-)
+DATASET_CARD_NAMES = r"(.*/)?(dataset[_-]?card|data[_-]?card|datacard|datasheet[\w-]*)(\.[\w-]+)?\.(md|markdown|rst|txt)"
 HF_MODEL_KEYS = {"base_model", "model-index", "pipeline_tag", "library_name", "model_name"}
 HF_DATASET_KEYS = {
     "dataset_info", "configs", "task_categories", "source_datasets", "size_categories",

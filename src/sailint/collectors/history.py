@@ -23,7 +23,7 @@ class LastChange:
 class GitHistory(View):
     """Read-only access to the git repository that holds the project, if there is one."""
 
-    def __init__(self, repo: Any | None, prefix: str, shallow: bool, empty: bool) -> None:
+    def __init__(self, repo: Any, prefix: str, shallow: bool, empty: bool) -> None:
         """Hold the gitpython Repo (or None outside git) and the project's repo prefix."""
         self.repo = repo
         self.prefix = prefix

@@ -21,14 +21,14 @@ class _PositionDecoder(json.JSONDecoder):
         super().__init__()
 
         def parse_string(text: str, end: int, strict: bool = True) -> tuple[PosStr, int]:
-            value, new_end = decoder.scanstring(text, end, strict)
+            value, new_end = decoder.scanstring(text, end, strict)  # type: ignore[attr-defined]
             located = PosStr(value)
             located.pos = end - 1
             return located, new_end
 
         self.parse_string = parse_string
         # The pure-Python scanner calls self.parse_string; the C one would bypass it.
-        self.scan_once = scanner.py_make_scanner(self)
+        self.scan_once = scanner.py_make_scanner(self)  # type: ignore[attr-defined]
 
 
 class LineIndex:

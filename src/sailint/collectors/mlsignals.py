@@ -14,7 +14,9 @@ MODEL_EXTENSIONS = (
     ".pt", ".pth", ".ckpt", ".safetensors", ".onnx", ".gguf", ".ggml", ".h5", ".hdf5", ".keras",
     ".tflite", ".pkl", ".pickle", ".joblib", ".dill", ".mlmodel", ".pb", ".msgpack",
 )  # fmt: skip
-MODEL_BIN_NAMES = re.compile(r"(pytorch_model|model|adapter_model|tf_model|flax_model)[\w.-]*\.bin$")
+MODEL_BIN_NAMES = re.compile(
+    r"(pytorch_model|model|adapter_model|tf_model|flax_model)[\w.-]*\.bin$"
+)
 MODEL_DIRS = re.compile(r"(^|/)(models?|checkpoints?|weights|artifacts)/")
 DATASET_EXTENSIONS = (
     ".csv", ".tsv", ".parquet", ".jsonl", ".ndjson", ".arrow", ".feather", ".avro", ".orc",
@@ -46,7 +48,9 @@ ML_LIBRARIES = (
     "torch", "tensorflow", "keras", "sklearn", "transformers", "jax", "flax", "xgboost",
     "lightgbm", "catboost", "diffusers", "peft", "trl", "lightning", "pytorch_lightning",
 )  # fmt: skip
-TRAIN_FILE = re.compile(r"(^|/)(train|training|finetune|fine_tune|fine-tune|pretrain)[\w-]*\.(py|ipynb)$")
+TRAIN_FILE = re.compile(
+    r"(^|/)(train|training|finetune|fine_tune|fine-tune|pretrain)[\w-]*\.(py|ipynb)$"
+)
 LLM_LIBRARIES = (
     "openai", "anthropic", "langchain", "langchain_core", "langchain_openai", "langchain_community",
     "llama_index", "litellm", "vllm", "cohere", "mistralai", "groq", "google.generativeai",
@@ -107,7 +111,9 @@ class MlSignals(View):
             for lib in LLM_LIBRARIES:
                 if imports.imports(lib):
                     line = _import_line(source.tree, lib)
-                    signals.llm_code.append(Signal(source.path, source.location(line).line, f"imports {lib}"))
+                    signals.llm_code.append(
+                        Signal(source.path, source.location(line).line, f"imports {lib}")
+                    )
                     break
             first_model_signal = None
             for call in calls(source.tree):
@@ -135,8 +141,10 @@ def _import_line(tree: ast.Module, module: str) -> int:
             a.name == module or a.name.startswith(module + ".") for a in node.names
         ):
             return node.lineno
-        if isinstance(node, ast.ImportFrom) and node.module and (
-            node.module == module or node.module.startswith(module + ".")
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module
+            and (node.module == module or node.module.startswith(module + "."))
         ):
             return node.lineno
     return 1
@@ -151,8 +159,10 @@ def _loads_local(call: ast.Call) -> bool:
     value = call.args[0].value
     if not isinstance(value, str):
         return False
-    return value in LOCAL_DATASET_BUILDERS or value.startswith((".", "/", "~")) or any(
-        k.arg in ("data_files", "data_dir") for k in call.keywords
+    return (
+        value in LOCAL_DATASET_BUILDERS
+        or value.startswith((".", "/", "~"))
+        or any(k.arg in ("data_files", "data_dir") for k in call.keywords)
     )
 
 

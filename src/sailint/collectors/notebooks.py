@@ -11,7 +11,13 @@ from sailint.collectors.jsonpos import LineIndex, PosStr, loads_with_positions
 from sailint.project import Project, View
 
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-TEXT_MIME_TYPES = ("text/plain", "text/html", "text/markdown", "text/latex", "application/javascript")
+TEXT_MIME_TYPES = (
+    "text/plain",
+    "text/html",
+    "text/markdown",
+    "text/latex",
+    "application/javascript",
+)
 
 
 @dataclass(frozen=True)

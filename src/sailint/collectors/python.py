@@ -117,7 +117,9 @@ def notebook_source(project: Project, notebook_path: str) -> PythonSource | None
     try:
         tree = _parse(notebook.path, text)
     except SyntaxError as error:
-        file_line = line_map[min(max(error.lineno or 1, 1), len(line_map)) - 1][0] if line_map else 1
+        file_line = (
+            line_map[min(max(error.lineno or 1, 1), len(line_map)) - 1][0] if line_map else 1
+        )
         project.skip(
             notebook.path,
             f"Python syntax error in a code cell (file line {file_line}): {error.msg}; "

@@ -69,7 +69,9 @@ def render(report: Report) -> str:
             },
         },
         "findings": [_finding(report, f) for f in report.findings],
-        "skipped": [{"path": s.path, "uri": report.uri(s.path), "reason": s.reason} for s in report.skipped],
+        "skipped": [
+            {"path": s.path, "uri": report.uri(s.path), "reason": s.reason} for s in report.skipped
+        ],
         "notifications": [
             {"level": n.level, "message": n.message, "path": n.path, "line": n.line}
             for n in report.notifications

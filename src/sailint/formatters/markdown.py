@@ -57,7 +57,7 @@ def render(report: Report) -> str:
         "",
         "Guidelines for secure AI system development (NCSC, CISA and partner agencies, 2023): "
         "what a scan of this repository shows for each principle. The Guidelines are "
-        "recommendations; \"not checkable\" principles need evidence outside the repository.",
+        'recommendations; "not checkable" principles need evidence outside the repository.',
         "",
         f"sailint {report.tool_version}: {report.files_scanned} files, {len(report.rules)} rules, "
         f"{len(report.open_findings)} open findings, {len(report.suppressed_findings)} suppressed, "

@@ -108,7 +108,11 @@ def _taxonomy(key: str) -> dict[str, Any]:
         "shortDescription": {"text": _sentence(taxonomy.full_name)},
         "isComprehensive": False,
         "taxa": [
-            {"id": taxon.id, "name": taxon.name, "shortDescription": {"text": _sentence(taxon.name)}}
+            {
+                "id": taxon.id,
+                "name": taxon.name,
+                "shortDescription": {"text": _sentence(taxon.name)},
+            }
             for taxon in taxonomy.taxa.values()
         ],
     }
@@ -141,7 +145,9 @@ def _result(
     }
     line_hash = hashes.get(finding.location.path)
     if line_hash and 0 < finding.location.line <= len(line_hash):
-        result["partialFingerprints"]["primaryLocationLineHash"] = line_hash[finding.location.line - 1]
+        result["partialFingerprints"]["primaryLocationLineHash"] = line_hash[
+            finding.location.line - 1
+        ]
     if finding.related:
         result["relatedLocations"] = [
             {
@@ -159,7 +165,9 @@ def _result(
                 "justification": finding.suppression.justification,
                 "location": {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": encode_uri(finding.suppression.origin.split(":")[0])}
+                        "artifactLocation": {
+                            "uri": encode_uri(finding.suppression.origin.split(":")[0])
+                        }
                     }
                 }
                 if finding.suppression.kind == "inSource"
@@ -195,7 +203,9 @@ def _notifications(report: Report) -> list[dict[str, Any]]:
             "descriptor": {"id": "run-notification"},
         }
         if item.path:
-            physical: dict[str, Any] = {"artifactLocation": {"uri": encode_uri(report.uri(item.path))}}
+            physical: dict[str, Any] = {
+                "artifactLocation": {"uri": encode_uri(report.uri(item.path))}
+            }
             if item.line:
                 physical["region"] = {"startLine": item.line}
             note["locations"] = [{"physicalLocation": physical}]

@@ -23,7 +23,9 @@ def render(report: Report, colour: bool = False, verbose: bool = False) -> str:
         loc = finding.location
         path = report.display_prefix + loc.path
         level = paint(f"[{finding.level.label}]", COLOURS[finding.level])
-        out.append(f"{paint(f'{path}:{loc.line}:{loc.column}:', BOLD)} {finding.rule_id} {level} {finding.message}")
+        out.append(
+            f"{paint(f'{path}:{loc.line}:{loc.column}:', BOLD)} {finding.rule_id} {level} {finding.message}"
+        )
         rule = rules.get(finding.rule_id)
         if rule is not None:
             out.append(paint(f"  help: {rule.remediation_hint} ({rule.slug})", DIM))
@@ -31,7 +33,9 @@ def render(report: Report, colour: bool = False, verbose: bool = False) -> str:
         where = f"{report.display_prefix}{note.path}" if note.path else "sailint"
         if note.path and note.line:
             where += f":{note.line}"
-        out.append(paint(f"{where}: {note.level}: {note.message}", DIM if note.level == "note" else ""))
+        out.append(
+            paint(f"{where}: {note.level}: {note.message}", DIM if note.level == "note" else "")
+        )
     if report.skipped:
         reasons = Counter(skip.reason.split(" (")[0].split(";")[0] for skip in report.skipped)
         if verbose:
@@ -39,7 +43,9 @@ def render(report: Report, colour: bool = False, verbose: bool = False) -> str:
                 out.append(paint(f"skipped {report.display_prefix}{skip.path}: {skip.reason}", DIM))
         else:
             summary = ", ".join(f"{count} {reason}" for reason, count in sorted(reasons.items()))
-            out.append(paint(f"skipped {len(report.skipped)} file(s): {summary} (-v lists them)", DIM))
+            out.append(
+                paint(f"skipped {len(report.skipped)} file(s): {summary} (-v lists them)", DIM)
+            )
     counts = Counter(f.level for f in report.open_findings)
     total = len(report.open_findings)
     parts = [f"{counts[level]} {level.label}" for level in (Level.ERROR, Level.WARNING, Level.NOTE)]
