@@ -28,11 +28,11 @@ def security_severity(rule: RuleMeta) -> str:
 
 
 def encode_uri(path: str) -> str:
-    """Percent-encode a POSIX relative path as an RFC 3986 relative reference."""
-    encoded = quote(path, safe="/-._~")
-    # A colon in the first segment would read as a URI scheme; "./" keeps it relative.
-    first = encoded.split("/", 1)[0]
-    return "./" + encoded if ":" in first else encoded
+    """Percent-encode a POSIX relative path as an RFC 3986 relative reference.
+
+    ``:`` is encoded too, so a first segment such as ``c:`` cannot read as a URI scheme.
+    """
+    return quote(path, safe="/-._~")
 
 
 def _truncate(text: str, limit: int = MAX_DESCRIPTION) -> str:
