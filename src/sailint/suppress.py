@@ -14,7 +14,7 @@ from sailint.rulemeta import RuleMeta
 
 # The comment opener may be #, //, ;, -- or <!--; in notebooks the comment sits inside a JSON string.
 INLINE = re.compile(
-    r"(?:#|//|;|--|<!--)[^\n]*?\bsailint:\s*ignore\[(?P<rules>[^\]]*)\](?P<reason>[^\n]*)"
+    r"(?:#|//|;|--|<!--)\s*sailint:\s*ignore\[(?P<rules>[^\]]*)\](?P<reason>[^\n]*)"
 )
 _TRAILER = re.compile(r'(?:-->|(?:\\n)?"\s*,?)\s*$')
 

@@ -11,6 +11,7 @@ from sailint.taxonomy import Taxon, principles
 EVIDENCE = "evidence found"
 GAPS = "gaps"
 NOT_CHECKABLE = "not checkable by a repository scan"
+NOT_COVERED = "not covered by the rules that ran"
 CHECKED = "checked, no gaps found"
 
 
@@ -38,7 +39,7 @@ def principle_status(report: Report) -> list[PrincipleRow]:
         findings = [f for f in report.open_findings if f.rule_id in ids]
         evidence = [e for e in report.evidence if e.rule_id in ids]
         if not rules:
-            status = NOT_CHECKABLE
+            status = NOT_CHECKABLE if principle.checkable == "no" else NOT_COVERED
         elif findings:
             status = GAPS
         elif evidence:

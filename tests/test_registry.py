@@ -1,0 +1,70 @@
+"""Meta-tests over the rule files: schema, uniqueness, mapping IDs, checks, docs drift."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from helpers import ROOT
+from sailint import docs
+from sailint.registry import RuleLoadError, all_rules, load_rule_metas, resolve_check, rules_dir
+from sailint.taxonomy import FRAMEWORKS, principles, taxonomies
+
+
+def test_rule_files_load_and_ids_follow_the_catalogue() -> None:
+    rules = load_rule_metas()
+    assert rules, "no rules loaded"
+    for rule in rules:
+        assert Path(rules_dir(), rule.source_file).stem == f"{rule.id}-{rule.slug}"
+
+
+def test_every_reference_exists_in_the_taxonomy() -> None:
+    missing = []
+    for rule in all_rules():
+        for principle in rule.guidelines:
+            if principle not in taxonomies()["guidelines"].taxa:
+                missing.append((rule.id, principle))
+        for key in FRAMEWORKS[1:]:
+            for ref in rule.references.get(key, ()):
+                if ref not in taxonomies()[key].taxa:
+                    missing.append((rule.id, ref))
+    assert missing == []
+
+
+def test_seventeen_principles() -> None:
+    assert [p.id for p in principles()] == [
+        "1.1", "1.2", "1.3", "1.4", "2.1", "2.2", "2.3", "2.4",
+        "3.1", "3.2", "3.3", "3.4", "3.5", "4.1", "4.2", "4.3", "4.4",
+    ]  # fmt: skip
+
+
+def test_every_check_resolves_and_every_check_function_is_used() -> None:
+    used = set()
+    for rule in all_rules():
+        if rule.check:
+            resolve_check(rule.check)
+            used.add(rule.check)
+    checks_dir = ROOT / "src" / "sailint" / "checks"
+    public = set()
+    for module in checks_dir.glob("*.py"):
+        tree = ast.parse(module.read_text())
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
+                public.add(f"sailint.checks.{module.stem}:{node.name}")
+    # Public helpers shared between check modules (not checks themselves).
+    helpers = {"sailint.checks.security_docs:security_documents"}
+    assert public - used - helpers == set(), "check functions that no rule names"
+
+
+def test_invalid_rule_file_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "schema.json").write_text((ROOT / "rules" / "schema.json").read_text())
+    (tmp_path / "SAI999-bad.yaml").write_text("id: SAI999\nslug: bad\n")
+    with pytest.raises(RuleLoadError, match="SAI999-bad.yaml: \\(root\\): 'title' is a required property"):
+        load_rule_metas(tmp_path)
+
+
+def test_generated_docs_are_current() -> None:
+    stale = docs.sync(ROOT / "docs" / "rules", load_rule_metas(), check=True)
+    assert stale == [], f"run `python -m sailint.docs` to regenerate: {stale}"
