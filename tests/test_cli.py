@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from helpers import write_files
+
 from sailint import __version__
 from sailint.cli import main
 from sailint.rulemeta import ExampleFile
@@ -22,13 +22,17 @@ def repo(tmp_path: Path) -> Path:
         root,
         [
             ExampleFile("README.md", "# review-router\n"),
-            ExampleFile("train.py", 'from transformers import Trainer\nmodel.save_pretrained("out")\n'),
+            ExampleFile(
+                "train.py", 'from transformers import Trainer\nmodel.save_pretrained("out")\n'
+            ),
         ],
     )
     return root
 
 
-def test_exit_1_on_warning_and_0_when_fail_on_error(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_exit_1_on_warning_and_0_when_fail_on_error(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["scan", str(repo), "--select", "SAI401"]) == 1
     out = capsys.readouterr().out
     assert "train.py:2:1: SAI401 [warning]" in out
@@ -79,15 +83,31 @@ def test_config_errors_exit_2_and_name_the_key(
     assert key in capsys.readouterr().err
 
 
-def test_several_formats_in_one_run(repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_several_formats_in_one_run(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     sarif, report, js = tmp_path / "o.sarif", tmp_path / "r.md", tmp_path / "o.json"
     code = main(
-        ["scan", str(repo), "-f", "text", "-f", f"sarif:{sarif}", "-f", f"markdown:{report}", "-f", f"json:{js}"]
+        [
+            "scan",
+            str(repo),
+            "-f",
+            "text",
+            "-f",
+            f"sarif:{sarif}",
+            "-f",
+            f"markdown:{report}",
+            "-f",
+            f"json:{js}",
+        ]
     )
     assert code == 1
     assert "SAI401" in capsys.readouterr().out
     assert json.loads(sarif.read_text())["version"] == "2.1.0"
-    assert "| 2.3 Document your data, models and prompts | SAI401, SAI402, SAI403, SAI404 |" in report.read_text()
+    assert (
+        "| 2.3 Document your data, models and prompts | SAI401, SAI402, SAI403, SAI404 |"
+        in report.read_text()
+    )
     data = json.loads(js.read_text())
     assert data["version"] == 1
     assert {f["rule"] for f in data["findings"]} >= {"SAI401", "SAI406", "SAI407"}
@@ -110,17 +130,23 @@ def test_rules_and_explain(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_version_and_python_m(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "sailint", "--version"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sailint", "--version"], capture_output=True, text=True
+    )
     assert proc.returncode == 0
     assert proc.stdout.strip() == f"sailint, version {__version__}"
 
 
-def test_nonexistent_path_is_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_nonexistent_path_is_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["scan", str(tmp_path / "missing")]) == 2
     assert "does not exist" in capsys.readouterr().err
 
 
-def test_level_override_and_per_file_ignores(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_level_override_and_per_file_ignores(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (repo / ".sailint.toml").write_text('levels = {missing-model-card = "error"}\n')
     main(["scan", str(repo), "--select", "SAI401"])
     assert "SAI401 [error]" in capsys.readouterr().out
@@ -129,7 +155,9 @@ def test_level_override_and_per_file_ignores(repo: Path, capsys: pytest.CaptureF
     assert "1 suppressed" in capsys.readouterr().out
 
 
-def test_config_ignore_expires(repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_config_ignore_expires(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     (repo / ".sailint.toml").write_text(
         '[[ignores]]\nrule = "SAI401"\nreason = "card lands in Q3"\nexpires = 2026-06-30\n'
     )
@@ -140,7 +168,9 @@ def test_config_ignore_expires(repo: Path, capsys: pytest.CaptureFixture[str], m
     assert "expired on 2026-06-30" in capsys.readouterr().out
 
 
-def test_file_mode_runs_only_file_local_rules(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_file_mode_runs_only_file_local_rules(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     card = repo / "MODEL_CARD.md"
     card.write_text("# Card\nTODO\n")
     assert main(["scan", str(card)]) == 0  # SAI403 is repository-scoped: not run on a lone file

@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
-
 from helpers import git, init_repo, scan, write_files
+
 from sailint.config import Config
 from sailint.inventory import build_inventory
 from sailint.project import Project
@@ -97,7 +97,9 @@ def test_skips_reach_every_output(tmp_path: Path) -> None:
     write_files(tmp_path, [ExampleFile("README.md", "# x\n")])
     (tmp_path / "weights.npz").write_bytes(b"PK\x03\x04\0\0")
     report = scan(tmp_path, ["SAI406"])
-    assert [(s.path, s.reason) for s in report.skipped] == [("weights.npz", "binary file with no analyser for its type")]
+    assert [(s.path, s.reason) for s in report.skipped] == [
+        ("weights.npz", "binary file with no analyser for its type")
+    ]
     from sailint.formatters import json_format, sarif, text
 
     assert "skipped 1 file(s)" in text.render(report)

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from helpers import scan, write_files
+
 from sailint.collectors.notebooks import parse_notebook
 from sailint.collectors.python import PythonSources
 from sailint.config import Config
@@ -19,11 +20,23 @@ NOTEBOOK = {
             "cell_type": "code",
             "execution_count": 1,
             "metadata": {},
-            "source": ["!pip install transformers\n", "import torch\n", "model.save_pretrained('out')"],
+            "source": [
+                "!pip install transformers\n",
+                "import torch\n",
+                "model.save_pretrained('out')",
+            ],
             "outputs": [
                 {"output_type": "stream", "name": "stdout", "text": ["loss 0.31\n", "done\n"]},
-                {"output_type": "display_data", "data": {"image/png": "iVBORw0KGgo=", "text/plain": ["<Figure>"]}},
-                {"output_type": "error", "ename": "ValueError", "evalue": "bad", "traceback": ["\u001b[31mValueError\u001b[0m: bad"]},
+                {
+                    "output_type": "display_data",
+                    "data": {"image/png": "iVBORw0KGgo=", "text/plain": ["<Figure>"]},
+                },
+                {
+                    "output_type": "error",
+                    "ename": "ValueError",
+                    "evalue": "bad",
+                    "traceback": ["\u001b[31mValueError\u001b[0m: bad"],
+                },
             ],
         },
     ],
@@ -41,7 +54,11 @@ def test_cells_and_outputs_map_to_file_lines() -> None:
     text = json.dumps(NOTEBOOK, indent=1)
     notebook = parse_notebook("nb.ipynb", text)
     code = notebook.code_cells[0]
-    assert [line.text for line in code.lines] == ["!pip install transformers", "import torch", "model.save_pretrained('out')"]
+    assert [line.text for line in code.lines] == [
+        "!pip install transformers",
+        "import torch",
+        "model.save_pretrained('out')",
+    ]
     assert code.lines[2].line == _lines_of(text, "save_pretrained")
     assert code.lines[2].column == text.splitlines()[code.lines[2].line - 1].index("model") + 1
     stream, plain, error = code.outputs
@@ -67,7 +84,10 @@ def test_findings_in_notebooks_point_at_the_ipynb_line(tmp_path: Path) -> None:
     text = json.dumps(NOTEBOOK, indent=1)
     write_files(tmp_path, [ExampleFile("finetune.ipynb", text)])
     (finding,) = scan(tmp_path, ["SAI401"]).open_findings
-    assert (finding.location.path, finding.location.line) == ("finetune.ipynb", _lines_of(text, "save_pretrained"))
+    assert (finding.location.path, finding.location.line) == (
+        "finetune.ipynb",
+        _lines_of(text, "save_pretrained"),
+    )
 
 
 def test_broken_notebooks_are_reported_not_fatal(tmp_path: Path) -> None:
@@ -76,7 +96,10 @@ def test_broken_notebooks_are_reported_not_fatal(tmp_path: Path) -> None:
         [
             ExampleFile("broken.ipynb", '{"cells": [\n  {"cell_type": "code",\n'),
             ExampleFile("notanotebook.ipynb", "[1, 2, 3]"),
-            ExampleFile("syntax.ipynb", json.dumps({"cells": [{"cell_type": "code", "source": ["def f(:\n"]}]})),
+            ExampleFile(
+                "syntax.ipynb",
+                json.dumps({"cells": [{"cell_type": "code", "source": ["def f(:\n"]}]}),
+            ),
             ExampleFile("deep.ipynb", "[" * 100000 + "]" * 100000),
         ],
     )
@@ -92,7 +115,11 @@ def test_broken_notebooks_are_reported_not_fatal(tmp_path: Path) -> None:
 def test_python_syntax_errors_and_python2_are_skipped(tmp_path: Path) -> None:
     write_files(
         tmp_path,
-        [ExampleFile("legacy.py", 'print "hello"\n'), ExampleFile("ok.py", "x = 1\n"), ExampleFile("bin/tool", "#!/usr/bin/env python3\nx = 1\n")],
+        [
+            ExampleFile("legacy.py", 'print "hello"\n'),
+            ExampleFile("ok.py", "x = 1\n"),
+            ExampleFile("bin/tool", "#!/usr/bin/env python3\nx = 1\n"),
+        ],
     )
     project = Project(tmp_path, Config())
     assert sorted(s.path for s in project.get(PythonSources).sources) == ["bin/tool", "ok.py"]

@@ -6,8 +6,8 @@ import ast
 from pathlib import Path
 
 import pytest
-
 from helpers import ROOT
+
 from sailint import docs
 from sailint.registry import RuleLoadError, all_rules, load_rule_metas, resolve_check, rules_dir
 from sailint.taxonomy import FRAMEWORKS, principles, taxonomies
@@ -61,7 +61,9 @@ def test_every_check_resolves_and_every_check_function_is_used() -> None:
 def test_invalid_rule_file_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "schema.json").write_text((ROOT / "rules" / "schema.json").read_text())
     (tmp_path / "SAI999-bad.yaml").write_text("id: SAI999\nslug: bad\n")
-    with pytest.raises(RuleLoadError, match="SAI999-bad.yaml: \\(root\\): 'title' is a required property"):
+    with pytest.raises(
+        RuleLoadError, match=r"SAI999-bad.yaml: \(root\): 'title' is a required property"
+    ):
         load_rule_metas(tmp_path)
 
 

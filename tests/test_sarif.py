@@ -10,8 +10,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
 from helpers import FIXTURES, ROOT, write_files
+
 from sailint.cli import main
 from sailint.rulemeta import ExampleFile
 
@@ -24,7 +24,7 @@ def multitool() -> str | None:
     """The Sarif.Multitool binary: $SARIF_MULTITOOL, or node_modules installed by .ci/run."""
     candidates = [
         os.environ.get("SARIF_MULTITOOL", ""),
-        str(ROOT / "node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"),
+        str(ROOT / ".ci/.tools/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"),
     ]
     for candidate in candidates:
         if candidate and os.access(candidate, os.X_OK):
@@ -48,7 +48,9 @@ def hostile_paths(tmp_path: Path) -> Path:
         [
             ExampleFile("README.md", "# project\n"),
             ExampleFile("src dir/tr#ain %20 ü.py", 'm.save_pretrained("out")\n'),
-            ExampleFile("we:ird/MODEL_CARD.md", "# Card\n## Training data\n[More Information Needed]\n"),
+            ExampleFile(
+                "we:ird/MODEL_CARD.md", "# Card\n## Training data\n[More Information Needed]\n"
+            ),
         ],
     )
     return repo
@@ -91,17 +93,29 @@ def test_sarif_valid_on_hostile_paths(hostile_paths: Path, tmp_path: Path) -> No
     _, log = _sarif_of(hostile_paths, tmp_path)
     _validate_schemas(log)
     _github_rules(log)
-    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in log["runs"][0]["results"]}
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in log["runs"][0]["results"]
+    }
     assert "src%20dir/tr%23ain%20%2520%20%C3%BC.py" in uris
     assert "we%3Aird/MODEL_CARD.md" in uris
 
 
-def test_sarif_lists_every_rule_that_ran_with_taxonomies(hostile_paths: Path, tmp_path: Path) -> None:
+def test_sarif_lists_every_rule_that_ran_with_taxonomies(
+    hostile_paths: Path, tmp_path: Path
+) -> None:
     _, log = _sarif_of(hostile_paths, tmp_path, "--select", "SAI401,SAI403")
     run = log["runs"][0]
     assert [r["id"] for r in run["tool"]["driver"]["rules"]] == ["SAI401", "SAI403"]
     names = [t["name"] for t in run["taxonomies"]]
-    assert names == ["NCSC-CISA-Secure-AI", "NIST-SSDF", "OWASP-LLM-Top-10", "OWASP-ML-Top-10", "MITRE-ATLAS", "CWE"]
+    assert names == [
+        "NCSC-CISA-Secure-AI",
+        "NIST-SSDF",
+        "OWASP-LLM-Top-10",
+        "OWASP-ML-Top-10",
+        "MITRE-ATLAS",
+        "CWE",
+    ]
     relationship = run["tool"]["driver"]["rules"][0]["relationships"][0]
     taxonomy = run["taxonomies"][relationship["target"]["toolComponent"]["index"]]
     assert taxonomy["taxa"][relationship["target"]["index"]]["id"] == relationship["target"]["id"]
@@ -112,11 +126,16 @@ def test_subdirectory_scan_keeps_uris_relative_to_git_root(tmp_path: Path) -> No
 
     repo = tmp_path / "mono"
     init_repo(repo)
-    write_files(repo / "services" / "ranker", [ExampleFile("train.py", 'model.save_pretrained("x")\n')])
+    write_files(
+        repo / "services" / "ranker", [ExampleFile("train.py", 'model.save_pretrained("x")\n')]
+    )
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "init")
     _, log = _sarif_of(repo / "services" / "ranker", tmp_path, "--select", "SAI401")
-    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in log["runs"][0]["results"]]
+    uris = [
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in log["runs"][0]["results"]
+    ]
     assert uris == ["services/ranker/train.py"]
 
 
@@ -124,7 +143,12 @@ def test_suppressed_findings_stay_in_sarif_with_justification(tmp_path: Path) ->
     repo = tmp_path / "repo"
     write_files(
         repo,
-        [ExampleFile("MODEL_CARD.md", "# Card\nTODO  <!-- sailint: ignore[SAI403] tracked in JIRA-12 -->\n")],
+        [
+            ExampleFile(
+                "MODEL_CARD.md",
+                "# Card\nTODO  <!-- sailint: ignore[SAI403] tracked in JIRA-12 -->\n",
+            )
+        ],
     )
     _, log = _sarif_of(repo, tmp_path, "--select", "SAI403")
     (result,) = log["runs"][0]["results"]
@@ -152,7 +176,17 @@ def test_multitool_zero_errors_on_demo(tmp_path: Path) -> None:
     assert log["runs"][0]["results"], "the demo should produce findings to validate"
     out = tmp_path / "multitool.sarif"
     proc = subprocess.run(
-        [tool, "validate", "--rule-kind", "Sarif;Gh", "--level", "Error;Warning", "-o", str(out), str(sarif)],
+        [
+            tool,
+            "validate",
+            "--rule-kind",
+            "Sarif;Gh",
+            "--level",
+            "Error;Warning",
+            "-o",
+            str(out),
+            str(sarif),
+        ],
         capture_output=True,
         text=True,
         timeout=300,
