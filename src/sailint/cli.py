@@ -9,15 +9,19 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from sailint import __version__
-from sailint.config import Config, ConfigError, load_config, parse_fail_on
-from sailint.engine import Report, scan_project
-from sailint.model import Level, ProjectInfo
-from sailint.registry import RuleLoadError, all_rules, find_rule
-from sailint.rulemeta import RuleMeta
+
+if TYPE_CHECKING:
+    from sailint.config import Config
+    from sailint.engine import Report
+    from sailint.rulemeta import RuleMeta
+
+# NOTE: everything else is imported inside the commands, so that `sailint --version` and
+# `sailint explain` stay fast (heavy modules load only when a scan needs them).
 
 FORMATS = ("text", "json", "sarif", "markdown")
 EXIT_USAGE = 2
@@ -84,6 +88,9 @@ def _parse_outputs(formats: Sequence[str], output: str | None) -> list[tuple[str
 
 def _merge(reports: list[Report], cwd: Path) -> Report:
     """Combine the reports of several scanned projects, paths made relative to a common base."""
+    from sailint.engine import Report
+    from sailint.model import ProjectInfo
+
     if len(reports) == 1:
         return reports[0]
     infos = [r.project for r in reports if r.project]
@@ -249,6 +256,11 @@ def scan(
     verbose: bool,
 ) -> None:
     """Scan PATHS (directories or files; default: the current directory)."""
+    from sailint.config import ConfigError, load_config
+    from sailint.engine import scan_project
+    from sailint.model import Level
+    from sailint.registry import RuleLoadError
+
     outputs = _parse_outputs(formats, output)
 
     def split(values: tuple[str, ...]) -> list[str]:
@@ -302,6 +314,8 @@ def _apply_cli(
         config.extend_select += extend
     if ignore:
         config.ignore += ignore
+    from sailint.config import ConfigError, parse_fail_on
+
     if fail_on is not None:
         try:
             config.fail_on = parse_fail_on(fail_on, "--fail-on")
@@ -343,6 +357,8 @@ def _apply_opt_in(
 )
 def rules_command(fmt: str) -> None:
     """List every rule."""
+    from sailint.registry import RuleLoadError, all_rules
+
     try:
         metas = all_rules()
     except RuleLoadError as error:
@@ -373,6 +389,8 @@ def rules_command(fmt: str) -> None:
 @click.argument("rule")
 def explain(rule: str) -> None:
     """Show the documentation of RULE (an ID such as SAI401, or a slug)."""
+    from sailint.registry import find_rule
+
     meta = find_rule(rule)
     if meta is None:
         raise click.BadParameter(

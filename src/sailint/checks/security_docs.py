@@ -13,7 +13,7 @@ from sailint.collectors.mlsignals import MlSignals, is_model_artifact
 from sailint.collectors.pynames import ImportMap
 from sailint.collectors.python import PythonSources
 from sailint.context import RuleContext
-from sailint.model import Finding
+from sailint.model import Finding, Level
 from sailint.project import Project
 from sailint.suppress import today
 
@@ -112,7 +112,7 @@ def missing_security_policy(ctx: RuleContext) -> Iterator[Finding]:
             f"{policy.name} does not mention AI or model issues (prompt injection, poisoned "
             "weights, data leakage); say whether they are in scope",
             key="policy-without-ai-scope",
-            level=ctx.rule.level.NOTE,
+            level=Level.NOTE,
         )
 
 
@@ -158,7 +158,7 @@ def missing_threat_model(ctx: RuleContext) -> Iterator[Finding]:
         "threat model names no AI-specific threat (data or model poisoning, prompt injection, "
         "model theft or extraction, evasion, AI supply chain; MITRE ATLAS or OWASP LLM/ML IDs)",
         key="threat-model-without-ai",
-        level=ctx.rule.level.NOTE,
+        level=Level.NOTE,
     )
 
 
