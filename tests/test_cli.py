@@ -176,3 +176,15 @@ def test_file_mode_runs_only_file_local_rules(
     assert main(["scan", str(card)]) == 0  # SAI403 is repository-scoped: not run on a lone file
     out = capsys.readouterr().out
     assert "0 findings" in out
+
+
+def test_same_input_gives_byte_identical_json_and_sarif(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    outputs = []
+    for run in range(2):
+        sarif, js = tmp_path / f"{run}.sarif", tmp_path / f"{run}.json"
+        main(["scan", str(repo), "-f", f"sarif:{sarif}", "-f", f"json:{js}", "-q"])
+        outputs.append((sarif.read_bytes(), js.read_bytes()))
+    assert outputs[0] == outputs[1]

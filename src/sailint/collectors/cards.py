@@ -65,8 +65,12 @@ class Cards(View):
                 continue
             try:
                 data = json.loads(text)
-            except (ValueError, RecursionError):
-                continue  # invalid JSON is reported by the rules that own JSON formats
+            except ValueError as error:
+                project.skip(path, f"invalid JSON, card not read: {error}")
+                continue
+            except RecursionError:
+                project.skip(path, "JSON nested too deeply, card not read")
+                continue
             if not isinstance(data, dict):
                 continue
             if "model_details" in data:
