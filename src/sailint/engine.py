@@ -38,6 +38,7 @@ class Report:
     duration: float = 0.0
     tool_version: str = __version__
     display_prefix: str = ""  # prepended to paths in human output (project root from the cwd)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase and per rule
 
     @property
     def open_findings(self) -> list[Finding]:
@@ -205,14 +206,22 @@ def scan_project(
     available = list(rules) if rules is not None else list(all_rules())
     validate_rule_options(available, config)
     selected = select_rules(available, config)
+    timings: dict[str, float] = {}
+    mark = time.perf_counter()
     project = Project(root, config, only=only)
+    timings["inventory"] = time.perf_counter() - mark
     if project.file_mode:
         selected = [rule for rule in selected if rule.file_local]
     findings: list[Finding] = []
     for rule in selected:
+        mark = time.perf_counter()
         findings.extend(run_rule(rule, project))
+        # NOTE: a rule's time includes the views it was first to build (parsing is shared).
+        timings[f"rule:{rule.id}"] = time.perf_counter() - mark
     findings = [f for f in findings if f.location.path]
+    mark = time.perf_counter()
     finalise(findings, selected, project)
+    timings["finalise"] = time.perf_counter() - mark
     return Report(
         findings=findings,
         rules=selected,
@@ -223,4 +232,5 @@ def scan_project(
         files_scanned=len(project.files),
         excluded_count=project.inventory.excluded_count,
         duration=time.perf_counter() - started,
+        timings=timings,
     )
