@@ -7,7 +7,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,7 +47,7 @@ def _render(fmt: str, report: Report, colour: bool, verbose: bool) -> str:
     raise click.UsageError(f"--format: unknown format {fmt!r}")
 
 
-def _file_reader(report: Report) -> object:
+def _file_reader(report: Report) -> Callable[[str], str | None]:
     root = Path(report.project.root) if report.project else Path.cwd()
 
     def read(path: str) -> str | None:

@@ -137,7 +137,7 @@ class Project:
 
     def line_text(self, path: str, line: int) -> str:
         """One 1-based line of a text file, or "" when out of range or unreadable."""
-        lines = self.lines(path) if path in self._text or path in self.files else []
+        lines = self.lines(path)
         return lines[line - 1] if 0 < line <= len(lines) else ""
 
     # -- views, skips, notes -------------------------------------------------------------

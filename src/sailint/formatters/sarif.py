@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -213,7 +214,7 @@ def _notifications(report: Report) -> list[dict[str, Any]]:
     return notes
 
 
-def render(report: Report, file_reader: Any = None) -> str:
+def render(report: Report, file_reader: Callable[[str], str | None] | None = None) -> str:
     """Render ``report`` as a SARIF 2.1.0 log (deterministic for the same report).
 
     ``file_reader(path) -> str | None`` supplies file text for GitHub-compatible line hashes.
