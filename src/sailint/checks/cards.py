@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from sailint.collectors.cards import Card, Cards
 from sailint.collectors.documents import Document
-from sailint.collectors.mlsignals import TEST_DIRS, MlSignals, Signal
+from sailint.collectors.mlsignals import MlSignals, Signal
 from sailint.context import RuleContext
 from sailint.model import Finding
 
@@ -69,14 +69,13 @@ def _first_body_line(document: Document | None) -> int:
 
 
 def _anchor(signals: list[Signal]) -> Signal:
-    """Prefer real project files over tests and examples as the place to report."""
-    ranked = sorted(signals, key=lambda s: (bool(TEST_DIRS.search(s.path)), s.path, s.line))
-    return ranked[0]
+    """The first signal by path and line (a stable place to report)."""
+    return min(signals, key=lambda s: (s.path, s.line))
 
 
 def missing_model_card(ctx: RuleContext) -> Iterator[Finding]:
     """SAI401: the repository produces or ships models but documents none of them."""
-    signals = ctx.project.get(MlSignals).model_signals
+    signals = ctx.project.get(MlSignals).shipped_model_signals
     cards = ctx.project.get(Cards).model_cards
     for card in cards:
         ctx.evidence(card.path, 1, f"model card ({card.form})")

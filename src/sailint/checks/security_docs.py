@@ -191,7 +191,7 @@ def missing_incident_response(ctx: RuleContext) -> Iterator[Finding]:
 def no_security_evaluation(ctx: RuleContext) -> Iterator[Finding]:
     """SAI409: a model or LLM application with no sign of security evaluation before release."""
     signals = ctx.project.get(MlSignals)
-    triggers = signals.model_signals + signals.llm_code
+    triggers = signals.shipped_model_signals + signals.llm_code
     for path in ctx.project.paths(*MANIFESTS):
         for number, line in enumerate(ctx.project.lines(path), start=1):
             match = EVAL_PATTERN.search(line)

@@ -97,6 +97,12 @@ class MlSignals(View):
         """Artifacts first (the strongest signal), then training/saving code."""
         return [Signal(p, 1, f"model artifact {p}") for p in self.model_artifacts] + self.model_code
 
+    @property
+    def shipped_model_signals(self) -> list[Signal]:
+        """Model signals outside tests, fixtures and examples: a library whose tests save a tiny
+        model, or whose examples fine-tune one, does not itself ship a model."""
+        return [s for s in self.model_signals if not TEST_DIRS.search(s.path)]
+
     @classmethod
     def build(cls, project: Project) -> MlSignals:
         """See ``View.build``."""
