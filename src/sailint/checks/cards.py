@@ -63,9 +63,15 @@ def _card_text(card: Card) -> str:
 
 
 def _first_body_line(document: Document | None) -> int:
+    """The card's title heading, else its first non-blank line after the front matter."""
     if document is None:
         return 1
-    return document.front_matter_end + 1 if document.front_matter_end else 1
+    if document.headings:
+        return document.headings[0].line
+    for number, line in enumerate(document.lines, start=1):
+        if number > document.front_matter_end and line.strip():
+            return number
+    return 1
 
 
 def _anchor(signals: list[Signal]) -> Signal:
