@@ -47,8 +47,9 @@ DATASET_CARD_FIELDS: dict[str, re.Pattern[str]] = {
     "license": re.compile(r"licen[cs]e", re.I),
     "retention": MODEL_CARD_FIELDS["retention"],
 }
+# TODO/TBD/FIXME only in capitals: "todo" is an ordinary word in Spanish and Portuguese cards.
 PLACEHOLDERS = re.compile(
-    r"\[More Information Needed\]|\bTODO\b|\bTBD\b|\bFIXME\b|<fill[ -]in[^>]*>|"
+    r"\[More Information Needed\]|(?-i:\bTODO\b|\bTBD\b|\bFIXME\b)|<fill[ -]in[^>]*>|"
     r"<(?:your|insert|add|enter)[ _-][^>]*>|\[(?:your|insert|add|enter) [^\]]*\]|"
     r"\{\{\s*[\w.|\s]+\s*\}\}|lorem ipsum",
     re.I,
