@@ -39,6 +39,12 @@ AI_THREATS = re.compile(
     r"supply[- ]chain|jailbreak|backdoor",
     re.I,
 )
+# "threat model", "data model" ... name no machine-learning model: blank them before AI_TERMS.
+NON_ML_MODELS = re.compile(
+    r"\b(threat|data|security|permissions?|access[- ]control|object|domain|business|pricing|"
+    r"memory|process|trust|deployment|governance) models?\b",
+    re.I,
+)
 ROLLBACK_OR_COMPROMISE = re.compile(
     r"roll ?back|revert(ing)? (the |to a )?(previous |prior )?model|compromis|poison|"
     r"model (theft|leak|exfiltration)|kill[- ]switch|disable the (model|endpoint)",
@@ -105,7 +111,7 @@ def missing_security_policy(ctx: RuleContext) -> Iterator[Finding]:
     policy = with_channel[0]
     line = policy.find(REPORTING_CHANNEL) or 1
     ctx.evidence(policy.path, line, "security policy with a reporting channel")
-    if not any(d.find(AI_TERMS) for d in policies):
+    if not any(_mentions_ai(d) for d in policies):
         yield ctx.finding(
             policy.path,
             1,
@@ -114,6 +120,10 @@ def missing_security_policy(ctx: RuleContext) -> Iterator[Finding]:
             key="policy-without-ai-scope",
             level=ctx.rule.level.NOTE,
         )
+
+
+def _mentions_ai(document: Document) -> bool:
+    return any(AI_TERMS.search(NON_ML_MODELS.sub(" ", line)) for line in document.lines)
 
 
 def _threat_models(ctx: RuleContext) -> list[tuple[str, str]]:
