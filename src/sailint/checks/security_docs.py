@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Iterator
 
@@ -73,6 +74,7 @@ MANIFESTS = (
     "environment.yml", "environment.yaml", "package.json", "uv.lock", "poetry.lock",
 )  # fmt: skip
 THREAT_MODEL_FILES = ("threagile*.yaml", "threagile*.yml")
+MAX_THREAT_DRAGON_BYTES = 4 * 1024 * 1024
 
 
 def security_documents(project: Project) -> list[Document]:
@@ -126,17 +128,29 @@ def _mentions_ai(document: Document) -> bool:
     return any(AI_TERMS.search(NON_ML_MODELS.sub(" ", line)) for line in document.lines)
 
 
+def _is_threat_dragon(text: str) -> bool:
+    """OWASP Threat Dragon (v1 and v2) models: ``summary`` plus ``detail.diagrams``."""
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return False  # broken JSON is reported by the rules that own JSON formats
+    if not isinstance(data, dict) or not isinstance(data.get("summary"), dict):
+        return False
+    detail = data.get("detail")
+    return isinstance(detail, dict) and isinstance(detail.get("diagrams"), list)
+
+
 def _threat_models(ctx: RuleContext) -> list[tuple[str, str]]:
     """(path, text) of every threat model: documents, Threat Dragon JSON, pytm, Threagile."""
     found = [(d.path, d.text) for d in ctx.project.get(Documents).named(THREAT_MODEL)]
     for path in ctx.project.paths(*THREAT_MODEL_FILES):
         found.append((path, ctx.project.text(path) or ""))
     for path in ctx.project.paths("*.json"):
-        name = path.rsplit("/", 1)[-1].lower()
-        if "threat" in name:
-            text = ctx.project.text(path) or ""
-            if '"diagrams"' in text or '"threats"' in text:
-                found.append((path, text))
+        if ctx.project.files[path].size > MAX_THREAT_DRAGON_BYTES:
+            continue
+        text = ctx.project.text(path) or ""
+        if '"diagrams"' in text and _is_threat_dragon(text):
+            found.append((path, text))
     for source in ctx.project.get(PythonSources).sources:
         if ImportMap.of(source.tree).imports("pytm"):
             found.append((source.path, source.text))
