@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from sailint.collectors.ci import CiFiles
 from sailint.collectors.documents import Document, Documents
 from sailint.collectors.history import GitHistory
-from sailint.collectors.mlsignals import MlSignals, is_model_artifact
+from sailint.collectors.mlsignals import TEST_DIRS, MlSignals, is_model_artifact
 from sailint.collectors.pynames import ImportMap
 from sailint.collectors.python import PythonSources
 from sailint.context import RuleContext
@@ -215,7 +215,8 @@ def missing_incident_response(ctx: RuleContext) -> Iterator[Finding]:
 def no_security_evaluation(ctx: RuleContext) -> Iterator[Finding]:
     """SAI409: a model or LLM application with no sign of security evaluation before release."""
     signals = ctx.project.get(MlSignals)
-    triggers = signals.shipped_model_signals + signals.llm_code
+    llm_code = [s for s in signals.llm_code if not TEST_DIRS.search(s.path)]
+    triggers = signals.shipped_model_signals + llm_code
     for path in ctx.project.paths(*MANIFESTS):
         for number, line in enumerate(ctx.project.lines(path), start=1):
             match = EVAL_PATTERN.search(line)
