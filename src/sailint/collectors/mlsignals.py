@@ -99,8 +99,10 @@ class MlSignals(View):
 
     @property
     def shipped_model_signals(self) -> list[Signal]:
-        """Model signals outside tests, fixtures and examples: a library whose tests save a tiny
-        model, or whose examples fine-tune one, does not itself ship a model."""
+        """Model signals outside tests, fixtures and examples.
+
+        A library whose tests save a tiny model, or whose examples fine-tune one, ships no model.
+        """
         return [s for s in self.model_signals if not TEST_DIRS.search(s.path)]
 
     @classmethod
