@@ -19,13 +19,20 @@ from sailint.project import Project
 from sailint.suppress import today
 
 SECURITY_POLICY = r"(\.github/|docs/)?security\.(md|markdown|rst|txt)"
-THREAT_MODEL = r"(.*/)?threat[_-]?model[\w.-]*\.(md|markdown|rst|txt)|docs/threat[\w./-]*\.(md|markdown|rst|txt)"
+# A file named like the document, or any document inside a directory named like it.
+THREAT_MODEL = (
+    r"(.*/)?threat[_-]?model[\w.-]*\.(md|markdown|rst|txt)|docs/threat[\w./-]*\.(md|markdown|rst|txt)|"
+    r"(.*/)?threat[_-]?model\w*/[\w./-]+\.(md|markdown|rst|txt)"
+)
 INCIDENT_PLAN = (
     r"(.*/)?incident[_-]?response[\w.-]*\.(md|markdown|rst|txt)|docs/incident[\w./-]*\.(md|markdown|rst|txt)|"
+    r"(.*/)?incident[_-]?response\w*/[\w./-]+\.(md|markdown|rst|txt)|"
     r"(.*/)?(runbooks?|playbooks?)/[\w./-]+\.(md|markdown|rst|txt)"
 )
 REPORTING_CHANNEL = re.compile(
-    r"[\w.+-]+@[\w-]+\.[\w.-]+|https?://\S+|security advisor(y|ies)|private vulnerability reporting|"
+    # A link to the public issue tracker is not a channel for undisclosed vulnerabilities.
+    r"[\w.+-]+@[\w-]+\.[\w.-]+|https?://(?![^\s)>\]]*/issues\b)\S+|security advisor(y|ies)|"
+    r"private vulnerability reporting|"
     r"report a vulnerability",
     re.I,
 )
@@ -73,6 +80,8 @@ MANIFESTS = (
     "requirements*.txt", "requirements*.in", "pyproject.toml", "setup.cfg", "setup.py", "Pipfile",
     "environment.yml", "environment.yaml", "package.json", "uv.lock", "poetry.lock",
 )  # fmt: skip
+# "# garak later" is a wish, not a dependency (a "#" glued to a URL, as in "#egg=", is kept).
+INLINE_COMMENT = re.compile(r"(^|\s)#.*$")
 THREAT_MODEL_FILES = ("threagile*.yaml", "threagile*.yml")
 MAX_THREAT_DRAGON_BYTES = 4 * 1024 * 1024
 
@@ -219,8 +228,8 @@ def no_security_evaluation(ctx: RuleContext) -> Iterator[Finding]:
     triggers = signals.shipped_model_signals + llm_code
     for path in ctx.project.paths(*MANIFESTS):
         for number, line in enumerate(ctx.project.lines(path), start=1):
-            match = EVAL_PATTERN.search(line)
-            if match and not line.lstrip().startswith("#"):
+            match = EVAL_PATTERN.search(INLINE_COMMENT.sub("", line))
+            if match:
                 ctx.evidence(
                     path, number, f"security evaluation tool {match.group(1)} in dependencies"
                 )
