@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from sailint.collectors.documents import Document, Documents
+from sailint.collectors.mlsignals import TEST_DIRS, is_dataset_file
 from sailint.project import Project, View
 
 MODEL_CARD_NAMES = r"(.*/)?(model[_-]?card|modelcard)(\.[\w-]+)?\.(md|markdown|rst|txt)"
@@ -25,7 +26,7 @@ class Card:
 
     path: str
     kind: str  # "model" | "dataset"
-    form: str  # "markdown" | "hf-readme" | "model-card-toolkit" | "cyclonedx" | "croissant"
+    form: str  # "markdown" | "hf-readme" | "data-readme" | "model-card-toolkit" | "cyclonedx" | "croissant"
     document: Document | None = None
     data: object = None
 
@@ -54,6 +55,18 @@ class Cards(View):
                 cards.model_cards.append(Card(document.path, "model", "hf-readme", document))
             elif keys & HF_DATASET_KEYS:
                 cards.dataset_cards.append(Card(document.path, "dataset", "hf-readme", document))
+        # A README beside the dataset files it describes (data/README.md) is that data's card.
+        data_dirs = {p.rsplit("/", 1)[0] for p in project.files if "/" in p and is_dataset_file(p)}
+        for document in documents.documents:
+            folder = document.path.rsplit("/", 1)[0] if "/" in document.path else ""
+            if (
+                README.fullmatch(document.path)
+                and folder in data_dirs
+                and not TEST_DIRS.search(document.path)
+                and document.path not in {card.path for card in cards.dataset_cards}
+                and document.path not in {card.path for card in cards.model_cards}
+            ):
+                cards.dataset_cards.append(Card(document.path, "dataset", "data-readme", document))
         for path in project.paths("*.json", "*.jsonld"):
             entry = project.files[path]
             if entry.size > 2 * 1024 * 1024:
