@@ -195,6 +195,7 @@ def missing_dataset_card(ctx: RuleContext) -> Iterator[Finding]:
             anchor.path,
             anchor.line,
             f"the repository holds or loads datasets ({anchor.reason}) but has no dataset card "
-            "(DATASET_CARD.md, datasheet.md, a Hugging Face dataset README or croissant.json)",
+            "(DATASET_CARD.md, datasheet.md, a README.md beside the data, a Hugging Face dataset "
+            "README or croissant.json)",
             key="missing-dataset-card",
         )
