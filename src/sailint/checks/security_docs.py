@@ -14,7 +14,7 @@ from sailint.collectors.mlsignals import TEST_DIRS, MlSignals, is_model_artifact
 from sailint.collectors.pynames import ImportMap
 from sailint.collectors.python import PythonSources
 from sailint.context import RuleContext
-from sailint.model import Finding
+from sailint.model import Finding, Notification
 from sailint.project import Project
 from sailint.suppress import today
 
@@ -137,16 +137,25 @@ def _mentions_ai(document: Document) -> bool:
     return any(AI_TERMS.search(NON_ML_MODELS.sub(" ", line)) for line in document.lines)
 
 
-def _is_threat_dragon(text: str) -> bool:
+def _is_threat_dragon(project: Project, path: str, text: str) -> bool:
     """OWASP Threat Dragon (v1 and v2) models: ``summary`` plus ``detail.diagrams``."""
     try:
         data = json.loads(text)
-    except (ValueError, RecursionError):
-        return False  # broken JSON is reported by the rules that own JSON formats
-    if not isinstance(data, dict) or not isinstance(data.get("summary"), dict):
-        return False
-    detail = data.get("detail")
-    return isinstance(detail, dict) and isinstance(detail.get("diagrams"), list)
+    except json.JSONDecodeError as error:
+        # At end of input the decoder points one line past the last; keep the line real.
+        line = min(error.lineno, len(text.splitlines()) or 1)
+        message = f"invalid JSON ({error.msg}); not read as a Threat Dragon model"
+    except RecursionError:
+        message, line = "JSON nested too deeply; not read as a Threat Dragon model", 1
+    else:
+        if not isinstance(data, dict) or not isinstance(data.get("summary"), dict):
+            return False
+        detail = data.get("detail")
+        return isinstance(detail, dict) and isinstance(detail.get("diagrams"), list)
+    # SAI407 and SAI410 both look for threat models: report a broken file once.
+    if Notification("warning", message, path, line) not in project.notifications:
+        project.notify("warning", message, path, line)
+    return False
 
 
 def _threat_models(ctx: RuleContext) -> list[tuple[str, str]]:
@@ -158,7 +167,7 @@ def _threat_models(ctx: RuleContext) -> list[tuple[str, str]]:
         if ctx.project.files[path].size > MAX_THREAT_DRAGON_BYTES:
             continue
         text = ctx.project.text(path) or ""
-        if '"diagrams"' in text and _is_threat_dragon(text):
+        if '"diagrams"' in text and _is_threat_dragon(ctx.project, path, text):
             found.append((path, text))
     for source in ctx.project.get(PythonSources).sources:
         if ImportMap.of(source.tree).imports("pytm"):

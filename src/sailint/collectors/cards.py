@@ -78,8 +78,15 @@ class Cards(View):
                 continue
             try:
                 data = json.loads(text)
-            except (ValueError, RecursionError):
-                continue  # invalid JSON is reported by the rules that own JSON formats
+            except json.JSONDecodeError as error:
+                line = min(error.lineno, len(text.splitlines()) or 1)  # EOF is past the end
+                project.notify(
+                    "warning", f"invalid JSON ({error.msg}); not read as a card", path, line
+                )
+                continue
+            except RecursionError:
+                project.notify("warning", "JSON nested too deeply; not read as a card", path, 1)
+                continue
             if not isinstance(data, dict):
                 continue
             if "model_details" in data:
