@@ -59,11 +59,14 @@ ROLLBACK_OR_COMPROMISE = re.compile(
     re.I,
 )
 SECURITY_EVAL_TOOLS = (
-    "garak", "pyrit", "promptfoo", "giskard", "adversarial-robustness-toolbox", "textattack",
+    "garak", "pyrit", "giskard", "adversarial-robustness-toolbox", "textattack",
     "cleverhans", "counterfit", "promptbench", "aiverify", "deepeval",
 )  # fmt: skip
+# promptfoo mostly runs quality evals; only its red-team mode is a security evaluation.
 EVAL_PATTERN = re.compile(
-    r"(?<![\w-])(" + "|".join(re.escape(t) for t in SECURITY_EVAL_TOOLS) + r")(?![\w-])", re.I
+    r"(?<![\w-])(" + "|".join(re.escape(t) for t in SECURITY_EVAL_TOOLS) + r"|"
+    r"promptfoo(?:@[\w.-]+)?\s+redteam)(?![\w-])",
+    re.I,
 )
 EVAL_IMPORTS = (
     "garak",
