@@ -30,7 +30,8 @@ MODEL_CARD_FIELDS: dict[str, re.Pattern[str]] = {
         re.I,
     ),
     "hashes or signatures": re.compile(
-        r"sha-?256|sha-?512|checksums?|\bhash(es)?\b|signature|signed|sigstore|\b[0-9a-f]{64}\b",
+        r"sha-?256|sha-?512|checksums?|\bhash(es)?\b|\bsignatures?\b|\bsigned\b|sigstore|"
+        r"\b[0-9a-f]{64}\b",
         re.I,
     ),
     "retention": re.compile(r"retention|retain(ed)?\b|deletion|delete[ds]? after|kept for", re.I),
@@ -42,7 +43,7 @@ MODEL_CARD_FIELDS: dict[str, re.Pattern[str]] = {
 }
 DATASET_CARD_FIELDS: dict[str, re.Pattern[str]] = {
     "source": re.compile(
-        r"\bsources?\b|collected|provenance|origin|obtained from|curated from", re.I
+        r"\bsources?\b|collected|provenance|\borigins?\b|obtained from|curated from", re.I
     ),
     "license": re.compile(r"licen[cs]e", re.I),
     "retention": MODEL_CARD_FIELDS["retention"],
