@@ -58,6 +58,11 @@ ROLLBACK_OR_COMPROMISE = re.compile(
     r"model (theft|leak|exfiltration)|kill[- ]switch|disable the (model|endpoint)",
     re.I,
 )
+MODEL_ASSETS = re.compile(
+    r"\b(models?|weights|checkpoints?|prompts?|datasets?|training data|adapters?|embeddings?|"
+    r"LLMs?|classifiers?|inference|model registry)\b",
+    re.I,
+)
 SECURITY_EVAL_TOOLS = (
     "garak", "pyrit", "giskard", "adversarial-robustness-toolbox", "textattack",
     "cleverhans", "counterfit", "promptbench", "aiverify", "deepeval",
@@ -207,6 +212,24 @@ def missing_threat_model(ctx: RuleContext) -> Iterator[Finding]:
     )
 
 
+def _model_incident_line(plan: Document) -> int | None:
+    """First rollback/compromise line in a section that is about models, data or prompts.
+
+    "Roll back the last deploy" or "rotate compromised credentials" alone is a generic plan.
+    """
+    lines = plan.lines
+    starts = sorted({1} | {heading.line for heading in plan.headings})
+    for start, end in zip(starts, [*starts[1:], len(lines) + 1], strict=True):
+        section = lines[start - 1 : end - 1]
+        text = NON_ML_MODELS.sub(" ", "\n".join(section))
+        if not MODEL_ASSETS.search(text):
+            continue
+        for offset, line in enumerate(section):
+            if ROLLBACK_OR_COMPROMISE.search(line):
+                return start + offset
+    return None
+
+
 def missing_incident_response(ctx: RuleContext) -> Iterator[Finding]:
     """SAI408: no incident response plan covering model rollback or compromise."""
     plans = ctx.project.get(Documents).named(INCIDENT_PLAN)
@@ -220,7 +243,7 @@ def missing_incident_response(ctx: RuleContext) -> Iterator[Finding]:
         )
         return
     for plan in plans:
-        line = plan.find(ROLLBACK_OR_COMPROMISE)
+        line = _model_incident_line(plan)
         if line:
             ctx.evidence(plan.path, line, "incident plan covers model rollback or compromise")
             return
