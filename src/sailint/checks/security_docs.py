@@ -42,11 +42,16 @@ AI_TERMS = re.compile(
     re.I,
 )
 AI_THREATS = re.compile(
-    r"\bAML\.T\d{4}|\bLLM\d{2}\b|\bML\d{2}\b|poisoning|prompt injection|model (theft|extraction|"
-    r"inversion|stealing)|membership inference|evasion|adversarial (examples?|inputs?|attacks?)|"
-    r"supply[- ]chain|jailbreak|backdoor",
+    r"\bAML\.T\d{4}|\bLLM\d{2}\b|\bML\d{2}\b|(data|model|label|dataset|index) poisoning|"
+    r"poison(ed|ing)? (training|data|models?|labels?|datasets?|documents?|index)|"
+    r"prompt injection|model (theft|extraction|"
+    r"inversion|stealing)|membership inference|adversarial (examples?|inputs?|attacks?)|"
+    r"jailbreak|model evasion|evasion attacks?",
     re.I,
 )
+# Supply chains, backdoors and (DNS cache) poisoning exist in every software project: AI threats
+# only when the same line names an AI asset.
+GENERIC_THREATS = re.compile(r"supply[- ]chain|backdoor|\bevasion\b|\bpoison", re.I)
 # "threat model", "data model" ... name no machine-learning model: blank them before AI_TERMS.
 NON_ML_MODELS = re.compile(
     r"\b(threat|data|security|permissions?|access[- ]control|object|domain|business|pricing|"
@@ -183,6 +188,18 @@ def _threat_models(ctx: RuleContext) -> list[tuple[str, str]]:
     return sorted(set(found))
 
 
+def _ai_threat(text: str) -> tuple[int, str] | None:
+    """The line and wording of the first AI-specific threat in a threat model."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = AI_THREATS.search(line)
+        if match:
+            return number, match.group(0)
+        match = GENERIC_THREATS.search(line)
+        if match and MODEL_ASSETS.search(NON_ML_MODELS.sub(" ", line)):
+            return number, match.group(0)
+    return None
+
+
 def missing_threat_model(ctx: RuleContext) -> Iterator[Finding]:
     """SAI407: no threat model; note when it names no AI-specific threat."""
     models = _threat_models(ctx)
@@ -196,10 +213,10 @@ def missing_threat_model(ctx: RuleContext) -> Iterator[Finding]:
         )
         return
     for path, text in models:
-        match = AI_THREATS.search(text)
-        if match:
-            line = text.count("\n", 0, match.start()) + 1
-            ctx.evidence(path, line, f"threat model names AI threats ({match.group(0)})")
+        found = _ai_threat(text)
+        if found:
+            line, term = found
+            ctx.evidence(path, line, f"threat model names AI threats ({term})")
             return
     path = models[0][0]
     yield ctx.finding(
