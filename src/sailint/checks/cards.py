@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from sailint.collectors.cards import Card, Cards
 from sailint.collectors.documents import Document
-from sailint.collectors.mlsignals import MlSignals, Signal
+from sailint.collectors.mlsignals import MlSignals, Signal, is_model_artifact
 from sailint.context import RuleContext
 from sailint.model import Finding
 
@@ -63,6 +63,9 @@ INLINE_CODE = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)")
 def _blank(match: re.Match[str]) -> str:
     """Spaces of the same length, so columns of later matches stay right."""
     return " " * len(match.group(0))
+
+
+DVC_OUT_PATH = re.compile(r"^\s*(?:-\s*)?path:\s*['\"]?([^'\"\s#]+)")
 
 
 def _card_text(card: Card) -> str:
@@ -168,11 +171,18 @@ def _dataset_triggers(ctx: RuleContext) -> list[Signal]:
         first = big[0] if big else signals.dataset_files[0]
         triggers.append(Signal(first, 1, f"{len(signals.dataset_files)} dataset file(s)"))
     for path in ctx.project.paths("*.dvc"):
-        triggers.append(Signal(path, 1, "DVC-tracked data"))
+        if not _tracks_only_models(ctx, path):
+            triggers.append(Signal(path, 1, "DVC-tracked data"))
     if "dvc.yaml" in ctx.project.files:
         triggers.append(Signal("dvc.yaml", 1, "DVC pipeline outputs"))
     triggers += signals.local_dataset_loads
     return triggers
+
+
+def _tracks_only_models(ctx: RuleContext, path: str) -> bool:
+    """True when every ``path:`` a ``.dvc`` file tracks is a model file (weights, not data)."""
+    outs = [m.group(1) for line in ctx.project.lines(path) if (m := DVC_OUT_PATH.match(line))]
+    return bool(outs) and all(is_model_artifact(out) for out in outs)
 
 
 def missing_dataset_card(ctx: RuleContext) -> Iterator[Finding]:
