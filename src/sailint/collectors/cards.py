@@ -12,6 +12,9 @@ from sailint.project import Project, View
 
 MODEL_CARD_NAMES = r"(.*/)?(model[_-]?card|modelcard)(\.[\w-]+)?\.(md|markdown|rst|txt)"
 DATASET_CARD_NAMES = r"(.*/)?(dataset[_-]?card|data[_-]?card|datacard|datasheet[\w-]*)(\.[\w-]+)?\.(md|markdown|rst|txt)"
+# One card per file in a cards directory (docs/model-cards/intent.md); its README is an index.
+MODEL_CARD_DIRS = r"(.*/)?model[_-]?cards?/(?!(.*/)?readme\.)[\w./-]+\.(md|markdown|rst|txt)"
+DATASET_CARD_DIRS = r"(.*/)?(dataset[_-]?cards?|data[_-]?cards?|datasheets?)/(?!(.*/)?readme\.)[\w./-]+\.(md|markdown|rst|txt)"
 HF_MODEL_KEYS = {"base_model", "model-index", "pipeline_tag", "library_name", "model_name"}
 HF_DATASET_KEYS = {
     "dataset_info", "configs", "task_categories", "source_datasets", "size_categories",
@@ -43,9 +46,9 @@ class Cards(View):
         """See ``View.build``."""
         cards = cls()
         documents = project.get(Documents)
-        for document in documents.named(MODEL_CARD_NAMES):
+        for document in documents.named(MODEL_CARD_NAMES, MODEL_CARD_DIRS):
             cards.model_cards.append(Card(document.path, "model", "markdown", document))
-        for document in documents.named(DATASET_CARD_NAMES):
+        for document in documents.named(DATASET_CARD_NAMES, DATASET_CARD_DIRS):
             cards.dataset_cards.append(Card(document.path, "dataset", "markdown", document))
         for document in documents.documents:
             if not README.fullmatch(document.path) or not document.front_matter:
