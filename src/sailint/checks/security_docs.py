@@ -82,7 +82,12 @@ EVAL_IMPORTS = (
     "garak",
     "pyrit",
     "giskard",
-    "art",
+    # adversarial-robustness-toolbox is imported as `art`, like the ASCII-art package: only its
+    # subpackages identify it.
+    "art.attacks",
+    "art.defences",
+    "art.estimators",
+    "art.metrics",
     "textattack",
     "cleverhans",
     "counterfit",
