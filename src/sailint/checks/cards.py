@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from sailint.collectors.cards import Card, Cards
 from sailint.collectors.documents import Document
-from sailint.collectors.mlsignals import TEST_DIRS, MlSignals, Signal
+from sailint.collectors.mlsignals import MlSignals, Signal, is_model_artifact
 from sailint.context import RuleContext
 from sailint.model import Finding
 
@@ -30,7 +30,8 @@ MODEL_CARD_FIELDS: dict[str, re.Pattern[str]] = {
         re.I,
     ),
     "hashes or signatures": re.compile(
-        r"sha-?256|sha-?512|checksums?|\bhash(es)?\b|signature|signed|sigstore|\b[0-9a-f]{64}\b",
+        r"sha-?256|sha-?512|checksums?|\bhash(es)?\b|\bsignatures?\b|\bsigned\b|sigstore|"
+        r"\b[0-9a-f]{64}\b",
         re.I,
     ),
     "retention": re.compile(r"retention|retain(ed)?\b|deletion|delete[ds]? after|kept for", re.I),
@@ -42,17 +43,29 @@ MODEL_CARD_FIELDS: dict[str, re.Pattern[str]] = {
 }
 DATASET_CARD_FIELDS: dict[str, re.Pattern[str]] = {
     "source": re.compile(
-        r"\bsources?\b|collected|provenance|origin|obtained from|curated from", re.I
+        r"\bsources?\b|collected|provenance|\borigins?\b|obtained from|curated from", re.I
     ),
     "license": re.compile(r"licen[cs]e", re.I),
     "retention": MODEL_CARD_FIELDS["retention"],
 }
+# TODO/TBD/FIXME only in capitals: "todo" is an ordinary word in Spanish and Portuguese cards.
 PLACEHOLDERS = re.compile(
-    r"\[More Information Needed\]|\bTODO\b|\bTBD\b|\bFIXME\b|<fill[ -]in[^>]*>|"
+    r"\[More Information Needed\]|(?-i:\bTODO\b|\bTBD\b|\bFIXME\b)|<fill[ -]in[^>]*>|"
     r"<(?:your|insert|add|enter)[ _-][^>]*>|\[(?:your|insert|add|enter) [^\]]*\]|"
     r"\{\{\s*[\w.|\s]+\s*\}\}|lorem ipsum",
     re.I,
 )
+
+# `code spans` quote literal text (`${{ secrets.X }}`, a `TODO(owner)` marker): not placeholders.
+INLINE_CODE = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)")
+
+
+def _blank(match: re.Match[str]) -> str:
+    """Spaces of the same length, so columns of later matches stay right."""
+    return " " * len(match.group(0))
+
+
+DVC_OUT_PATH = re.compile(r"^\s*(?:-\s*)?path:\s*['\"]?([^'\"\s#]+)")
 
 
 def _card_text(card: Card) -> str:
@@ -63,20 +76,25 @@ def _card_text(card: Card) -> str:
 
 
 def _first_body_line(document: Document | None) -> int:
+    """The card's title heading, else its first non-blank line after the front matter."""
     if document is None:
         return 1
-    return document.front_matter_end + 1 if document.front_matter_end else 1
+    if document.headings:
+        return document.headings[0].line
+    for number, line in enumerate(document.lines, start=1):
+        if number > document.front_matter_end and line.strip():
+            return number
+    return 1
 
 
 def _anchor(signals: list[Signal]) -> Signal:
-    """Prefer real project files over tests and examples as the place to report."""
-    ranked = sorted(signals, key=lambda s: (bool(TEST_DIRS.search(s.path)), s.path, s.line))
-    return ranked[0]
+    """The first signal by path and line (a stable place to report)."""
+    return min(signals, key=lambda s: (s.path, s.line))
 
 
 def missing_model_card(ctx: RuleContext) -> Iterator[Finding]:
     """SAI401: the repository produces or ships models but documents none of them."""
-    signals = ctx.project.get(MlSignals).model_signals
+    signals = ctx.project.get(MlSignals).shipped_model_signals
     cards = ctx.project.get(Cards).model_cards
     for card in cards:
         ctx.evidence(card.path, 1, f"model card ({card.form})")
@@ -133,7 +151,7 @@ def card_placeholder(ctx: RuleContext) -> Iterator[Finding]:
                 continue
             if in_fence:
                 continue
-            match = PLACEHOLDERS.search(line)
+            match = PLACEHOLDERS.search(INLINE_CODE.sub(_blank, line))
             if match:
                 yield ctx.finding(
                     document.path,
@@ -153,11 +171,18 @@ def _dataset_triggers(ctx: RuleContext) -> list[Signal]:
         first = big[0] if big else signals.dataset_files[0]
         triggers.append(Signal(first, 1, f"{len(signals.dataset_files)} dataset file(s)"))
     for path in ctx.project.paths("*.dvc"):
-        triggers.append(Signal(path, 1, "DVC-tracked data"))
+        if not _tracks_only_models(ctx, path):
+            triggers.append(Signal(path, 1, "DVC-tracked data"))
     if "dvc.yaml" in ctx.project.files:
         triggers.append(Signal("dvc.yaml", 1, "DVC pipeline outputs"))
     triggers += signals.local_dataset_loads
     return triggers
+
+
+def _tracks_only_models(ctx: RuleContext, path: str) -> bool:
+    """True when every ``path:`` a ``.dvc`` file tracks is a model file (weights, not data)."""
+    outs = [m.group(1) for line in ctx.project.lines(path) if (m := DVC_OUT_PATH.match(line))]
+    return bool(outs) and all(is_model_artifact(out) for out in outs)
 
 
 def missing_dataset_card(ctx: RuleContext) -> Iterator[Finding]:
@@ -189,6 +214,7 @@ def missing_dataset_card(ctx: RuleContext) -> Iterator[Finding]:
             anchor.path,
             anchor.line,
             f"the repository holds or loads datasets ({anchor.reason}) but has no dataset card "
-            "(DATASET_CARD.md, datasheet.md, a Hugging Face dataset README or croissant.json)",
+            "(DATASET_CARD.md, datasheet.md, a README.md beside the data, a Hugging Face dataset "
+            "README or croissant.json)",
             key="missing-dataset-card",
         )

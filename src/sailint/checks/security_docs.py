@@ -3,28 +3,36 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Iterator
 
 from sailint.collectors.ci import CiFiles
 from sailint.collectors.documents import Document, Documents
 from sailint.collectors.history import GitHistory
-from sailint.collectors.mlsignals import MlSignals, is_model_artifact
+from sailint.collectors.mlsignals import TEST_DIRS, MlSignals, is_model_artifact
 from sailint.collectors.pynames import ImportMap
 from sailint.collectors.python import PythonSources
 from sailint.context import RuleContext
-from sailint.model import Finding, Level
+from sailint.model import Finding, Level, Notification
 from sailint.project import Project
 from sailint.suppress import today
 
 SECURITY_POLICY = r"(\.github/|docs/)?security\.(md|markdown|rst|txt)"
-THREAT_MODEL = r"(.*/)?threat[_-]?model[\w.-]*\.(md|markdown|rst|txt)|docs/threat[\w./-]*\.(md|markdown|rst|txt)"
+# A file named like the document, or any document inside a directory named like it.
+THREAT_MODEL = (
+    r"(.*/)?threat[_-]?model[\w.-]*\.(md|markdown|rst|txt)|docs/threat[\w./-]*\.(md|markdown|rst|txt)|"
+    r"(.*/)?threat[_-]?model\w*/[\w./-]+\.(md|markdown|rst|txt)"
+)
 INCIDENT_PLAN = (
     r"(.*/)?incident[_-]?response[\w.-]*\.(md|markdown|rst|txt)|docs/incident[\w./-]*\.(md|markdown|rst|txt)|"
+    r"(.*/)?incident[_-]?response\w*/[\w./-]+\.(md|markdown|rst|txt)|"
     r"(.*/)?(runbooks?|playbooks?)/[\w./-]+\.(md|markdown|rst|txt)"
 )
 REPORTING_CHANNEL = re.compile(
-    r"[\w.+-]+@[\w-]+\.[\w.-]+|https?://\S+|security advisor(y|ies)|private vulnerability reporting|"
+    # A link to the public issue tracker is not a channel for undisclosed vulnerabilities.
+    r"[\w.+-]+@[\w-]+\.[\w.-]+|https?://(?![^\s)>\]]*/issues\b)\S+|security advisor(y|ies)|"
+    r"private vulnerability reporting|"
     r"report a vulnerability",
     re.I,
 )
@@ -34,9 +42,20 @@ AI_TERMS = re.compile(
     re.I,
 )
 AI_THREATS = re.compile(
-    r"\bAML\.T\d{4}|\bLLM\d{2}\b|\bML\d{2}\b|poisoning|prompt injection|model (theft|extraction|"
-    r"inversion|stealing)|membership inference|evasion|adversarial (examples?|inputs?|attacks?)|"
-    r"supply[- ]chain|jailbreak|backdoor",
+    r"\bAML\.T\d{4}|\bLLM\d{2}\b|\bML\d{2}\b|(data|model|label|dataset|index) poisoning|"
+    r"poison(ed|ing)? (training|data|models?|labels?|datasets?|documents?|index)|"
+    r"prompt injection|model (theft|extraction|"
+    r"inversion|stealing)|membership inference|adversarial (examples?|inputs?|attacks?)|"
+    r"jailbreak|model evasion|evasion attacks?",
+    re.I,
+)
+# Supply chains, backdoors and (DNS cache) poisoning exist in every software project: AI threats
+# only when the same line names an AI asset.
+GENERIC_THREATS = re.compile(r"supply[- ]chain|backdoor|\bevasion\b|\bpoison", re.I)
+# "threat model", "data model" ... name no machine-learning model: blank them before AI_TERMS.
+NON_ML_MODELS = re.compile(
+    r"\b(threat|data|security|permissions?|access[- ]control|object|domain|business|pricing|"
+    r"memory|process|trust|deployment|governance) models?\b",
     re.I,
 )
 ROLLBACK_OR_COMPROMISE = re.compile(
@@ -44,18 +63,31 @@ ROLLBACK_OR_COMPROMISE = re.compile(
     r"model (theft|leak|exfiltration)|kill[- ]switch|disable the (model|endpoint)",
     re.I,
 )
+MODEL_ASSETS = re.compile(
+    r"\b(models?|weights|checkpoints?|prompts?|datasets?|training data|adapters?|embeddings?|"
+    r"LLMs?|classifiers?|inference|model registry)\b",
+    re.I,
+)
 SECURITY_EVAL_TOOLS = (
-    "garak", "pyrit", "promptfoo", "giskard", "adversarial-robustness-toolbox", "textattack",
+    "garak", "pyrit", "giskard", "adversarial-robustness-toolbox", "textattack",
     "cleverhans", "counterfit", "promptbench", "aiverify", "deepeval",
 )  # fmt: skip
+# promptfoo mostly runs quality evals; only its red-team mode is a security evaluation.
 EVAL_PATTERN = re.compile(
-    r"(?<![\w-])(" + "|".join(re.escape(t) for t in SECURITY_EVAL_TOOLS) + r")(?![\w-])", re.I
+    r"(?<![\w-])(" + "|".join(re.escape(t) for t in SECURITY_EVAL_TOOLS) + r"|"
+    r"promptfoo(?:@[\w.-]+)?\s+redteam)(?![\w-])",
+    re.I,
 )
 EVAL_IMPORTS = (
     "garak",
     "pyrit",
     "giskard",
-    "art",
+    # adversarial-robustness-toolbox is imported as `art`, like the ASCII-art package: only its
+    # subpackages identify it.
+    "art.attacks",
+    "art.defences",
+    "art.estimators",
+    "art.metrics",
     "textattack",
     "cleverhans",
     "counterfit",
@@ -66,7 +98,10 @@ MANIFESTS = (
     "requirements*.txt", "requirements*.in", "pyproject.toml", "setup.cfg", "setup.py", "Pipfile",
     "environment.yml", "environment.yaml", "package.json", "uv.lock", "poetry.lock",
 )  # fmt: skip
+# "# garak later" is a wish, not a dependency (a "#" glued to a URL, as in "#egg=", is kept).
+INLINE_COMMENT = re.compile(r"(^|\s)#.*$")
 THREAT_MODEL_FILES = ("threagile*.yaml", "threagile*.yml")
+MAX_THREAT_DRAGON_BYTES = 4 * 1024 * 1024
 
 
 def security_documents(project: Project) -> list[Document]:
@@ -105,7 +140,7 @@ def missing_security_policy(ctx: RuleContext) -> Iterator[Finding]:
     policy = with_channel[0]
     line = policy.find(REPORTING_CHANNEL) or 1
     ctx.evidence(policy.path, line, "security policy with a reporting channel")
-    if not any(d.find(AI_TERMS) for d in policies):
+    if not any(_mentions_ai(d) for d in policies):
         yield ctx.finding(
             policy.path,
             1,
@@ -116,21 +151,58 @@ def missing_security_policy(ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
+def _mentions_ai(document: Document) -> bool:
+    return any(AI_TERMS.search(NON_ML_MODELS.sub(" ", line)) for line in document.lines)
+
+
+def _is_threat_dragon(project: Project, path: str, text: str) -> bool:
+    """OWASP Threat Dragon (v1 and v2) models: ``summary`` plus ``detail.diagrams``."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        # At end of input the decoder points one line past the last; keep the line real.
+        line = min(error.lineno, len(text.splitlines()) or 1)
+        message = f"invalid JSON ({error.msg}); not read as a Threat Dragon model"
+    except RecursionError:
+        message, line = "JSON nested too deeply; not read as a Threat Dragon model", 1
+    else:
+        if not isinstance(data, dict) or not isinstance(data.get("summary"), dict):
+            return False
+        detail = data.get("detail")
+        return isinstance(detail, dict) and isinstance(detail.get("diagrams"), list)
+    # SAI407 and SAI410 both look for threat models: report a broken file once.
+    if Notification("warning", message, path, line) not in project.notifications:
+        project.notify("warning", message, path, line)
+    return False
+
+
 def _threat_models(ctx: RuleContext) -> list[tuple[str, str]]:
     """(path, text) of every threat model: documents, Threat Dragon JSON, pytm, Threagile."""
     found = [(d.path, d.text) for d in ctx.project.get(Documents).named(THREAT_MODEL)]
     for path in ctx.project.paths(*THREAT_MODEL_FILES):
         found.append((path, ctx.project.text(path) or ""))
     for path in ctx.project.paths("*.json"):
-        name = path.rsplit("/", 1)[-1].lower()
-        if "threat" in name:
-            text = ctx.project.text(path) or ""
-            if '"diagrams"' in text or '"threats"' in text:
-                found.append((path, text))
+        if ctx.project.files[path].size > MAX_THREAT_DRAGON_BYTES:
+            continue
+        text = ctx.project.text(path) or ""
+        if '"diagrams"' in text and _is_threat_dragon(ctx.project, path, text):
+            found.append((path, text))
     for source in ctx.project.get(PythonSources).sources:
         if ImportMap.of(source.tree).imports("pytm"):
             found.append((source.path, source.text))
     return sorted(set(found))
+
+
+def _ai_threat(text: str) -> tuple[int, str] | None:
+    """The line and wording of the first AI-specific threat in a threat model."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = AI_THREATS.search(line)
+        if match:
+            return number, match.group(0)
+        match = GENERIC_THREATS.search(line)
+        if match and MODEL_ASSETS.search(NON_ML_MODELS.sub(" ", line)):
+            return number, match.group(0)
+    return None
 
 
 def missing_threat_model(ctx: RuleContext) -> Iterator[Finding]:
@@ -146,10 +218,10 @@ def missing_threat_model(ctx: RuleContext) -> Iterator[Finding]:
         )
         return
     for path, text in models:
-        match = AI_THREATS.search(text)
-        if match:
-            line = text.count("\n", 0, match.start()) + 1
-            ctx.evidence(path, line, f"threat model names AI threats ({match.group(0)})")
+        found = _ai_threat(text)
+        if found:
+            line, term = found
+            ctx.evidence(path, line, f"threat model names AI threats ({term})")
             return
     path = models[0][0]
     yield ctx.finding(
@@ -160,6 +232,24 @@ def missing_threat_model(ctx: RuleContext) -> Iterator[Finding]:
         key="threat-model-without-ai",
         level=Level.NOTE,
     )
+
+
+def _model_incident_line(plan: Document) -> int | None:
+    """First rollback/compromise line in a section that is about models, data or prompts.
+
+    "Roll back the last deploy" or "rotate compromised credentials" alone is a generic plan.
+    """
+    lines = plan.lines
+    starts = sorted({1} | {heading.line for heading in plan.headings})
+    for start, end in zip(starts, [*starts[1:], len(lines) + 1], strict=True):
+        section = lines[start - 1 : end - 1]
+        text = NON_ML_MODELS.sub(" ", "\n".join(section))
+        if not MODEL_ASSETS.search(text):
+            continue
+        for offset, line in enumerate(section):
+            if ROLLBACK_OR_COMPROMISE.search(line):
+                return start + offset
+    return None
 
 
 def missing_incident_response(ctx: RuleContext) -> Iterator[Finding]:
@@ -175,7 +265,7 @@ def missing_incident_response(ctx: RuleContext) -> Iterator[Finding]:
         )
         return
     for plan in plans:
-        line = plan.find(ROLLBACK_OR_COMPROMISE)
+        line = _model_incident_line(plan)
         if line:
             ctx.evidence(plan.path, line, "incident plan covers model rollback or compromise")
             return
@@ -191,11 +281,12 @@ def missing_incident_response(ctx: RuleContext) -> Iterator[Finding]:
 def no_security_evaluation(ctx: RuleContext) -> Iterator[Finding]:
     """SAI409: a model or LLM application with no sign of security evaluation before release."""
     signals = ctx.project.get(MlSignals)
-    triggers = signals.model_signals + signals.llm_code
+    llm_code = [s for s in signals.llm_code if not TEST_DIRS.search(s.path)]
+    triggers = signals.shipped_model_signals + llm_code
     for path in ctx.project.paths(*MANIFESTS):
         for number, line in enumerate(ctx.project.lines(path), start=1):
-            match = EVAL_PATTERN.search(line)
-            if match and not line.lstrip().startswith("#"):
+            match = EVAL_PATTERN.search(INLINE_COMMENT.sub("", line))
+            if match:
                 ctx.evidence(
                     path, number, f"security evaluation tool {match.group(1)} in dependencies"
                 )

@@ -7,10 +7,14 @@ import re
 from dataclasses import dataclass, field
 
 from sailint.collectors.documents import Document, Documents
+from sailint.collectors.mlsignals import TEST_DIRS, is_dataset_file
 from sailint.project import Project, View
 
 MODEL_CARD_NAMES = r"(.*/)?(model[_-]?card|modelcard)(\.[\w-]+)?\.(md|markdown|rst|txt)"
 DATASET_CARD_NAMES = r"(.*/)?(dataset[_-]?card|data[_-]?card|datacard|datasheet[\w-]*)(\.[\w-]+)?\.(md|markdown|rst|txt)"
+# One card per file in a cards directory (docs/model-cards/intent.md); its README is an index.
+MODEL_CARD_DIRS = r"(.*/)?model[_-]?cards?/(?!(.*/)?readme\.)[\w./-]+\.(md|markdown|rst|txt)"
+DATASET_CARD_DIRS = r"(.*/)?(dataset[_-]?cards?|data[_-]?cards?|datasheets?)/(?!(.*/)?readme\.)[\w./-]+\.(md|markdown|rst|txt)"
 HF_MODEL_KEYS = {"base_model", "model-index", "pipeline_tag", "library_name", "model_name"}
 HF_DATASET_KEYS = {
     "dataset_info", "configs", "task_categories", "source_datasets", "size_categories",
@@ -25,7 +29,7 @@ class Card:
 
     path: str
     kind: str  # "model" | "dataset"
-    form: str  # "markdown" | "hf-readme" | "model-card-toolkit" | "cyclonedx" | "croissant"
+    form: str  # "markdown" | "hf-readme" | "data-readme" | "model-card-toolkit" | "cyclonedx" | "croissant"
     document: Document | None = None
     data: object = None
 
@@ -42,9 +46,9 @@ class Cards(View):
         """See ``View.build``."""
         cards = cls()
         documents = project.get(Documents)
-        for document in documents.named(MODEL_CARD_NAMES):
+        for document in documents.named(MODEL_CARD_NAMES, MODEL_CARD_DIRS):
             cards.model_cards.append(Card(document.path, "model", "markdown", document))
-        for document in documents.named(DATASET_CARD_NAMES):
+        for document in documents.named(DATASET_CARD_NAMES, DATASET_CARD_DIRS):
             cards.dataset_cards.append(Card(document.path, "dataset", "markdown", document))
         for document in documents.documents:
             if not README.fullmatch(document.path) or not document.front_matter:
@@ -54,6 +58,18 @@ class Cards(View):
                 cards.model_cards.append(Card(document.path, "model", "hf-readme", document))
             elif keys & HF_DATASET_KEYS:
                 cards.dataset_cards.append(Card(document.path, "dataset", "hf-readme", document))
+        # A README beside the dataset files it describes (data/README.md) is that data's card.
+        data_dirs = {p.rsplit("/", 1)[0] for p in project.files if "/" in p and is_dataset_file(p)}
+        for document in documents.documents:
+            folder = document.path.rsplit("/", 1)[0] if "/" in document.path else ""
+            if (
+                README.fullmatch(document.path)
+                and folder in data_dirs
+                and not TEST_DIRS.search(document.path)
+                and document.path not in {card.path for card in cards.dataset_cards}
+                and document.path not in {card.path for card in cards.model_cards}
+            ):
+                cards.dataset_cards.append(Card(document.path, "dataset", "data-readme", document))
         for path in project.paths("*.json", "*.jsonld"):
             entry = project.files[path]
             if entry.size > 2 * 1024 * 1024:
@@ -65,11 +81,14 @@ class Cards(View):
                 continue
             try:
                 data = json.loads(text)
-            except ValueError as error:
-                project.skip(path, f"invalid JSON, card not read: {error}")
+            except json.JSONDecodeError as error:
+                line = min(error.lineno, len(text.splitlines()) or 1)  # EOF is past the end
+                project.notify(
+                    "warning", f"invalid JSON ({error.msg}); not read as a card", path, line
+                )
                 continue
             except RecursionError:
-                project.skip(path, "JSON nested too deeply, card not read")
+                project.notify("warning", "JSON nested too deeply; not read as a card", path, 1)
                 continue
             if not isinstance(data, dict):
                 continue

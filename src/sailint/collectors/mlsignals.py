@@ -40,6 +40,8 @@ SAVE_FUNCTIONS = {
     "torch.onnx.export",
 }
 SAVE_METHODS = {"save_pretrained", "push_to_hub", "save_model", "log_model"}
+# Too generic alone (files, images, sessions): a model only when the path names a model file.
+GENERIC_SAVE_METHODS = {"save", "save_weights"}
 TRAINER_CLASSES = re.compile(
     r"^(transformers\.(Trainer|Seq2SeqTrainer)|trl\.\w*Trainer|"
     r"(pytorch_)?lightning(\.pytorch)?\.Trainer|accelerate\.Accelerator)$"
@@ -97,6 +99,14 @@ class MlSignals(View):
         """Artifacts first (the strongest signal), then training/saving code."""
         return [Signal(p, 1, f"model artifact {p}") for p in self.model_artifacts] + self.model_code
 
+    @property
+    def shipped_model_signals(self) -> list[Signal]:
+        """Model signals outside tests, fixtures and examples.
+
+        A library whose tests save a tiny model, or whose examples fine-tune one, ships no model.
+        """
+        return [s for s in self.model_signals if not TEST_DIRS.search(s.path)]
+
     @classmethod
     def build(cls, project: Project) -> MlSignals:
         """See ``View.build``."""
@@ -123,6 +133,8 @@ class MlSignals(View):
                     first_model_signal = first_model_signal or (call, f"calls {name}")
                 elif method in SAVE_METHODS and isinstance(call.func, ast.Attribute):
                     first_model_signal = first_model_signal or (call, f"calls .{method}()")
+                elif method in GENERIC_SAVE_METHODS and (target := _model_file_argument(call)):
+                    first_model_signal = first_model_signal or (call, f"saves {target}")
                 if method in ("load_dataset", "load_from_disk") and _loads_local(call):
                     signals.local_dataset_loads.append(
                         Signal(source.path, source.location(call).line, "loads a local dataset")
@@ -133,6 +145,18 @@ class MlSignals(View):
             elif ml_imports and TRAIN_FILE.search(source.path):
                 signals.model_code.append(Signal(source.path, 1, "training script"))
         return signals
+
+
+def _model_file_argument(call: ast.Call) -> str | None:
+    """The model file a generic ``.save(...)`` writes, when a literal path names one."""
+    for argument in [*call.args[:1], *(k.value for k in call.keywords if k.arg == "filepath")]:
+        if (
+            isinstance(argument, ast.Constant)
+            and isinstance(argument.value, str)
+            and is_model_artifact(argument.value)
+        ):
+            return argument.value
+    return None
 
 
 def _import_line(tree: ast.Module, module: str) -> int:
