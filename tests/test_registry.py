@@ -14,7 +14,7 @@ from sailint.taxonomy import FRAMEWORKS, principles, taxonomies
 
 
 def test_rule_files_load_and_ids_follow_the_catalogue() -> None:
-    rules = load_rule_metas()
+    rules = load_rule_metas(validate=True)  # the full JSON schema
     assert rules, "no rules loaded"
     for rule in rules:
         assert Path(rules_dir(), rule.source_file).stem == f"{rule.id}-{rule.slug}"
@@ -64,7 +64,7 @@ def test_invalid_rule_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(
         RuleLoadError, match=r"SAI999-bad.yaml: \(root\): 'title' is a required property"
     ):
-        load_rule_metas(tmp_path)
+        load_rule_metas(tmp_path, validate=True)
 
 
 def test_generated_docs_are_current() -> None:

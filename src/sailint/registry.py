@@ -100,27 +100,69 @@ def resolve_check(target: str) -> Callable[..., Iterable[Any]]:
     return result
 
 
-def load_rule_metas(directory: Path | None = None) -> list[RuleMeta]:
-    """Load and validate every rule file; raises RuleLoadError naming the bad file."""
+REQUIRED_KEYS = (
+    "id", "slug", "title", "level", "confidence", "scope", "category", "guidelines",
+    "references", "rationale", "remediation", "examples",
+)  # fmt: skip
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _schema_errors(base: Path, documents: dict[str, Any]) -> str | None:
+    """Full JSON-schema validation (slow to import: used by tests and for user rule dirs)."""
     import jsonschema
 
-    base = directory or rules_dir()
     validator = jsonschema.Draft202012Validator(_schema(base))
-    metas: list[RuleMeta] = []
-    seen_ids: dict[str, str] = {}
-    seen_slugs: dict[str, str] = {}
-    for path in rule_files(base):
-        name = path.relative_to(base).as_posix()
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as error:
-            raise RuleLoadError(f"{name}: invalid YAML: {error}") from error
+    for name, data in documents.items():
         errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
         if errors:
             first = errors[0]
             where = "/".join(str(p) for p in first.absolute_path) or "(root)"
-            raise RuleLoadError(f"{name}: {where}: {first.message}")
-        meta = parse_rule(data, name)
+            return f"{name}: {where}: {first.message}"
+    return None
+
+
+def _quick_check(name: str, data: Any) -> None:
+    """The structural checks every load makes; the packaged rules are schema-checked in CI."""
+    if not isinstance(data, dict):
+        raise RuleLoadError(f"{name}: (root): a rule file must be a mapping")
+    for key in REQUIRED_KEYS:
+        if key not in data:
+            raise RuleLoadError(f"{name}: (root): {key!r} is a required property")
+    if ("check" in data) == ("match" in data):
+        raise RuleLoadError(f"{name}: (root): exactly one of 'check' or 'match' is required")
+
+
+def load_rule_metas(directory: Path | None = None, validate: bool | None = None) -> list[RuleMeta]:
+    """Load every rule file; raises RuleLoadError naming the bad file.
+
+    ``validate`` runs the full JSON schema (default: only for a rules directory the user supplies
+    with ``SAILINT_RULES_DIR``; importing jsonschema's format checkers costs seconds, and the
+    shipped rules are schema-checked by the test suite).
+    """
+    base = directory or rules_dir()
+    if validate is None:
+        validate = "SAILINT_RULES_DIR" in os.environ
+    documents: dict[str, Any] = {}
+    for path in rule_files(base):
+        name = path.relative_to(base).as_posix()
+        try:
+            documents[name] = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
+        except yaml.YAMLError as error:
+            raise RuleLoadError(f"{name}: invalid YAML: {error}") from error
+    if validate:
+        problem = _schema_errors(base, documents)
+        if problem:
+            raise RuleLoadError(problem)
+    metas: list[RuleMeta] = []
+    seen_ids: dict[str, str] = {}
+    seen_slugs: dict[str, str] = {}
+    for name, data in documents.items():
+        _quick_check(name, data)
+        try:
+            meta = parse_rule(data, name)
+        except (KeyError, TypeError, ValueError) as error:
+            raise RuleLoadError(f"{name}: invalid rule: {error}") from error
+        path = base / name
         if path.stem != meta.stem:
             raise RuleLoadError(f"{name}: file name must be {meta.stem}.yaml")
         for table, value in ((seen_ids, meta.id), (seen_slugs, meta.slug)):
