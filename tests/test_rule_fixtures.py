@@ -29,15 +29,14 @@ def _cases() -> list[tuple[str, Path]]:
 CASES = _cases()
 
 
-def _build_history(case: Path, spec: Path) -> None:
-    """Commit the case's files following ``<case>.history.yaml`` (dated commits)."""
+def _build_history(case: Path, source: Path, spec: Path) -> None:
+    """Commit the case's files following ``<case>.history.yaml`` (dated commits).
+
+    ``write`` steps may give a file other content in the past; at the end every file has its
+    fixture content again, and whatever differs from the last step is committed last.
+    """
     steps = yaml.safe_load(spec.read_text(encoding="utf-8")) or []
     init_repo(case)
-    pending = {
-        p.relative_to(case).as_posix()
-        for p in case.rglob("*")
-        if p.is_file() and ".git" not in p.parts
-    }
     for step in steps:
         for path, content in (step.get("write") or {}).items():
             target = case / path
@@ -46,22 +45,16 @@ def _build_history(case: Path, spec: Path) -> None:
             git(case, "add", path)
         for path in step.get("add") or []:
             git(case, "add", path)
-            pending.discard(path)
         for path in step.get("remove") or []:
-            git(case, "rm", "-q", path)
-        git(
-            case,
-            "commit",
-            "-q",
-            "--allow-empty",
-            "-m",
-            step.get("message", "change"),
-            date=str(step["date"]),
-        )
-    # Files the history does not mention: restore their fixture content and commit them last.
-    for path in sorted(pending):
-        git(case, "add", path)
-    if pending:
+            git(case, "rm", "-q", "--cached", path)
+        git(case, "commit", "-q", "--allow-empty", "-m", step.get("message", "change"), date=str(step["date"]))
+    for original in source.rglob("*"):
+        if original.is_file():
+            restored = case / original.relative_to(source)
+            restored.parent.mkdir(parents=True, exist_ok=True)
+            restored.write_bytes(original.read_bytes())
+    git(case, "add", "-A")
+    if git(case, "status", "--porcelain").strip():
         git(case, "commit", "-q", "-m", "rest of the project")
 
 
@@ -74,7 +67,7 @@ def test_fixture_case(rule_id: str, expect: Path, tmp_path: Path) -> None:
     shutil.copytree(source, case, symlinks=True)
     history = expect.with_name(source.name + ".history.yaml")
     if history.exists():
-        _build_history(case, history)
+        _build_history(case, source, history)
     wanted = yaml.safe_load(expect.read_text(encoding="utf-8")) or []
     expected = sorted(
         (str(item).rsplit(":", 1)[0], int(str(item).rsplit(":", 1)[1])) for item in wanted
