@@ -15,11 +15,11 @@ import click
 from sailint import __version__
 from sailint.config import Config, ConfigError, load_config, parse_fail_on
 from sailint.engine import Report, scan_project
-from sailint.model import Level, ProjectInfo
+from sailint.model import Finding, Level, Notification, ProjectInfo
 from sailint.registry import RuleLoadError, all_rules, find_rule
 from sailint.rulemeta import RuleMeta
 
-FORMATS = ("text", "json", "sarif", "markdown")
+FORMATS = ("text", "json", "sarif", "markdown", "html", "evidence-json")
 EXIT_USAGE = 2
 
 
@@ -40,6 +40,14 @@ def _render(fmt: str, report: Report, colour: bool, verbose: bool) -> str:
         from sailint.formatters import markdown
 
         return markdown.render(report)
+    if fmt == "html":
+        from sailint.formatters import html
+
+        return html.render(report)
+    if fmt == "evidence-json":
+        from sailint.formatters import evidence
+
+        return evidence.render(report)
     raise click.UsageError(f"--format: unknown format {fmt!r}")
 
 
@@ -113,6 +121,7 @@ def _merge(reports: list[Report], cwd: Path) -> Report:
             dataclasses.replace(n, path=move(n.path)) if n.path else n for n in report.notifications
         ]
         merged.evidence += [dataclasses.replace(e, path=move(e.path)) for e in report.evidence]
+        merged.attestations += report.attestations
         for rule in report.rules:
             seen_rules.setdefault(rule.id, rule)
         merged.files_scanned += report.files_scanned
@@ -173,7 +182,8 @@ def cli() -> None:
     "formats",
     multiple=True,
     metavar="FMT[:FILE]",
-    help="Output format: text, json, sarif, markdown; repeat, with :FILE, for several.",
+    help="Output format: text, json, sarif, markdown, html, evidence-json; repeat, with :FILE, "
+    "for several.",
 )
 @click.option(
     "-o", "--output", metavar="FILE", help="Write the (single) format to FILE instead of stdout."
@@ -228,6 +238,25 @@ def cli() -> None:
     help="Print nothing to stdout for the text format; exit code only.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="List every skipped file.")
+@click.option(
+    "--diff",
+    "diff_base",
+    metavar="BASE",
+    help="Only report findings in files changed since the git ref BASE (repository-level rules "
+    "still run); for pull requests.",
+)
+@click.option(
+    "--baseline",
+    "baseline_path",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Suppress the findings recorded in FILE by `sailint baseline`; list stale entries.",
+)
+@click.option(
+    "--source-url",
+    metavar="URL",
+    help="Link findings and evidence in reports to URL/<path>#L<line> (e.g. a GitHub blob URL).",
+)
 def scan(
     paths: tuple[str, ...],
     formats: tuple[str, ...],
@@ -247,9 +276,16 @@ def scan(
     no_color: bool,
     quiet: bool,
     verbose: bool,
+    diff_base: str | None,
+    baseline_path: str | None,
+    source_url: str | None,
 ) -> None:
     """Scan PATHS (directories or files; default: the current directory)."""
+    from sailint.progress import Progress
+
     outputs = _parse_outputs(formats, output)
+    progress = Progress.for_terminal(quiet=quiet, verbose=verbose)
+    outside_diff: list[Finding] = []
 
     def split(values: tuple[str, ...]) -> list[str]:
         return [part.strip() for value in values for part in value.split(",") if part.strip()]
@@ -272,14 +308,33 @@ def scan(
                 max_commits,
             )
             fail_level = config.fail_on
-            reports.append(scan_project(root, config, only=only))
+            project_report = scan_project(root, config, only=only, progress=progress.update)
+            if diff_base:
+                outside_diff += _outside_diff(project_report, diff_base)
+            reports.append(project_report)
         except ConfigError as error:
             raise click.UsageError(str(error)) from None
         except RuleLoadError as error:
             raise click.ClickException(f"rule files are invalid: {error}") from None
+    progress.finish()
     report = _merge(reports, cwd)
     if report.project:
         report.display_prefix = _display_prefix(report.project.root, cwd)
+    if source_url:
+        report.source_url_base = source_url
+    if baseline_path:
+        _apply_baseline(report, Path(baseline_path))
+    if diff_base:
+        dropped = {id(finding) for finding in outside_diff}
+        report.findings = [f for f in report.findings if id(f) not in dropped]
+        if outside_diff:
+            report.notifications.append(
+                Notification(
+                    "note",
+                    f"--diff {diff_base}: {len(outside_diff)} finding(s) in files not changed "
+                    "since the base are not reported",
+                )
+            )
     colour = sys.stdout.isatty() and not no_color and "NO_COLOR" not in os.environ
     for fmt, target in outputs:
         if target is None and quiet and fmt == "text":
@@ -291,6 +346,29 @@ def scan(
             Path(target).parent.mkdir(parents=True, exist_ok=True)
             Path(target).write_text(rendered, encoding="utf-8")
     sys.exit(report.exit_code(fail_level))
+
+
+def _outside_diff(report: Report, base: str) -> list[Finding]:
+    """Findings of ``report`` outside the files changed since ``base``."""
+    from sailint.diffmode import DiffError, changed_files, outside_diff
+
+    repo_root = report.project.repo_root if report.project else None
+    if not repo_root:
+        raise click.UsageError("--diff needs the scanned paths to be inside a git repository")
+    try:
+        return outside_diff(report, changed_files(repo_root, base))
+    except DiffError as error:
+        raise click.UsageError(str(error)) from None
+
+
+def _apply_baseline(report: Report, path: Path) -> None:
+    from sailint.baseline import BaselineError, apply, load
+
+    try:
+        entries = load(path)
+    except BaselineError as error:
+        raise click.UsageError(str(error)) from None
+    apply(report, entries, str(path))
 
 
 def _apply_cli(
@@ -335,6 +413,58 @@ def _apply_opt_in(
         config.history_max_commits = max_commits
     if (all_refs or since or max_commits) and not config.history:
         raise click.BadParameter("needs --history", param_hint="--all-refs/--since/--max-commits")
+
+
+@cli.command("baseline")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, file_okay=True, dir_okay=True))
+@click.option(
+    "-o",
+    "--output",
+    metavar="FILE",
+    default=".sailint/baseline.json",
+    show_default=True,
+    help="Where to write the baseline.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Read settings from this TOML file.",
+)
+@click.option("--select", multiple=True, metavar="RULES", help="Only these rules.")
+@click.option("--ignore", multiple=True, metavar="RULES", help="Do not run these rules.")
+def baseline_command(
+    paths: tuple[str, ...],
+    output: str,
+    config_path: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+) -> None:
+    """Record today's open findings in FILE; `scan --baseline FILE` then reports only new ones."""
+    from sailint.baseline import render
+
+    def split(values: tuple[str, ...]) -> list[str]:
+        return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+    reports = []
+    for root, only in _targets(paths):
+        try:
+            config = load_config(root, Path(config_path) if config_path else None)
+            _apply_cli(config, split(select), [], split(ignore), None)
+            reports.append(scan_project(root, config, only=only))
+        except ConfigError as error:
+            raise click.UsageError(str(error)) from None
+        except RuleLoadError as error:
+            raise click.ClickException(f"rule files are invalid: {error}") from None
+    report = _merge(reports, Path.cwd())
+    target = Path(output)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render(report), encoding="utf-8")
+    click.echo(
+        f"sailint: recorded {len(report.open_findings)} finding(s) in {output}; "
+        f"use `sailint scan --baseline {output}` to report only new ones",
+        err=True,
+    )
 
 
 @cli.command("rules")
