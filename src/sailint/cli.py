@@ -513,6 +513,15 @@ def explain(rule: str) -> None:
     click.echo(render_rule_markdown(meta), nl=False)
 
 
+def _register_commands() -> None:
+    from sailint.commands.init import init_command
+
+    cli.add_command(init_command)
+
+
+_register_commands()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code (2 for usage and configuration errors)."""
     try:
