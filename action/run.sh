@@ -13,6 +13,7 @@ args=(scan --format text --format "sarif:$sarif" --format "markdown:$markdown"
   --fail-on "${SAILINT_FAIL_ON:-warning}")
 if [[ -n "${SAILINT_DIFF_BASE:-}" ]]; then args+=(--diff "$SAILINT_DIFF_BASE"); fi
 if [[ -n "${SAILINT_BASELINE:-}" ]]; then args+=(--baseline "$SAILINT_BASELINE"); fi
+if [[ -n "${SAILINT_SOURCE_URL:-}" ]]; then args+=(--source-url "$SAILINT_SOURCE_URL"); fi
 # Word splitting only (no globbing, no evaluation): extra arguments and paths are space-separated.
 set -f
 read -r -a extra <<<"${SAILINT_ARGS:-}"

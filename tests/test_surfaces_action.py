@@ -92,6 +92,7 @@ def _run_action_step(tmp_path: Path, workspace: Path, **inputs: str) -> tuple[in
         "SAILINT_BASELINE": "",
         "SAILINT_SARIF": "out/sailint.sarif",
         "SAILINT_SUMMARY": "true",
+        "SAILINT_SOURCE_URL": "https://github.com/acme/churn/blob/0123abc/",
     }
     env.update(inputs)
     result = subprocess.run(
@@ -133,16 +134,8 @@ def test_run_step_writes_sarif_outputs_and_summary(tmp_path: Path, workspace: Pa
     assert {r["ruleId"] for r in results} >= {"SAI406", "SAI407", "SAI408"}
     assert outputs["exit-code"] == "1"
     assert summary.startswith("# sailint compliance report")
+    assert "[`README.md:1`](https://github.com/acme/churn/blob/0123abc/README.md#L1)" in summary
     assert "README.md:1:1: SAI406 [warning]" in log  # the text report goes to the job log
-
-
-def test_run_step_fail_on_none_and_no_summary(tmp_path: Path, workspace: Path) -> None:
-    code, outputs, summary, _ = _run_action_step(
-        tmp_path, workspace, SAILINT_FAIL_ON="none", SAILINT_SUMMARY="false"
-    )
-    assert code == 0
-    assert outputs["exit-code"] == "0"
-    assert summary == ""
 
 
 def test_run_step_does_not_evaluate_inputs(tmp_path: Path, workspace: Path) -> None:
@@ -156,15 +149,24 @@ def test_run_step_does_not_evaluate_inputs(tmp_path: Path, workspace: Path) -> N
     assert not any(workspace.glob("pwned*")) and not any(Path.cwd().glob("pwned*"))
 
 
-def test_run_step_passes_extra_args_and_paths(tmp_path: Path, workspace: Path) -> None:
+def test_run_step_passes_args_paths_fail_on_and_summary_switch(
+    tmp_path: Path, workspace: Path
+) -> None:
     (workspace / "sub").mkdir()
     (workspace / "sub" / "README.md").write_text("# Sub\n")
-    code, outputs, _, log = _run_action_step(
-        tmp_path, workspace, SAILINT_ARGS="--select SAI406", SAILINT_PATHS="sub"
+    code, outputs, summary, log = _run_action_step(
+        tmp_path,
+        workspace,
+        SAILINT_ARGS="--select SAI406",
+        SAILINT_PATHS="sub",
+        SAILINT_FAIL_ON="none",
+        SAILINT_SUMMARY="false",
     )
     assert code == 0
-    assert outputs["findings"] == "1"
+    assert outputs["findings"] == "1" and outputs["warnings"] == "1"
+    assert outputs["exit-code"] == "0"  # fail-on none
     assert "sub/README.md:1:1: SAI406" in log
+    assert summary == ""
 
 
 def test_summary_truncated_below_one_mebibyte() -> None:
