@@ -11,11 +11,13 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner, Result
-from helpers import scan
+from helpers import ROOT, scan
 
 from sailint.checks.cards import PLACEHOLDERS
 from sailint.cli import cli
 from sailint.commands import init as init_module
+from sailint.config import load_config
+from sailint.engine import scan_project
 
 DOCS = (
     "SECURITY.md",
@@ -193,3 +195,10 @@ def test_pre_commit_config_that_cannot_be_edited_safely_is_left_alone(tmp_path: 
     assert "add this entry under `repos:` yourself" in result.stdout
     assert "- repo: https://github.com/sailint/sailint" in result.stdout
     assert config.read_text() == existing
+
+
+def test_sailints_own_templates_are_not_mistaken_for_documents() -> None:
+    config = load_config(ROOT)
+    config.select = ["SAI401", "SAI402", "SAI403", "SAI404"]
+    report = scan_project(ROOT, config)
+    assert not [f for f in report.findings if f.location.path.startswith("src/sailint/templates/")]

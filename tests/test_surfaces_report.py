@@ -196,7 +196,9 @@ def test_evidence_json_lists_principles_for_auditors(project: Path) -> None:
     [overdue] = principles["4.1"]["attestations"]
     assert overdue["verified"] is False and overdue["overdue"] is True
     assert overdue["review_by"] == "2025-07-01"
+    assert overdue["recorded_in"] == ".sailint/attestations.yaml" and overdue["line"] == 8
     assert overdue["status"] == "attested, not verified; review overdue since 2025-07-01"
     [backup] = principles["3.1"]["attestations"]
     assert backup["owner"] == "Platform team" and backup["overdue"] is False
+    assert backup["recorded_in"].endswith(".sailint.toml") and backup["line"] is None
     assert "9.9" not in principles

@@ -57,6 +57,8 @@ def render(report: Report) -> str:
                         "verified": False,
                         "overdue": a.overdue(),
                         "status": a.status,
+                        "recorded_in": a.source,
+                        "line": a.line,
                     }
                     for a in row.attestations
                 ],
