@@ -116,3 +116,25 @@ def test_cli_diff_outside_git_is_a_usage_error(
     result = CliRunner().invoke(cli, ["scan", "--diff", "main"])
     assert result.exit_code == 2
     assert "inside a git repository" in result.stderr
+
+
+def test_cli_diff_drops_unchanged_files_and_says_how_many(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    security = find_rule("SAI406")
+    assert security is not None
+    monkeypatch.setattr("sailint.engine.all_rules", lambda: [security, TODO_RULE])
+    monkeypatch.chdir(repo)
+    full = CliRunner().invoke(cli, ["scan", "--fail-on", "none"])
+    assert "stable.py:1:1: SAI999" in full.stdout
+    result = CliRunner().invoke(cli, ["scan", "--diff", "main", "--fail-on", "none"])
+    lines = [line for line in result.stdout.splitlines() if ": SAI" in line]
+    assert [line.split(" [")[0] for line in lines] == [
+        "README.md:1:1: SAI406",
+        "new.py:1:1: SAI999",
+        "old.py:2:1: SAI999",
+    ]
+    assert (
+        "sailint: note: --diff main: 1 finding(s) in files not changed since the base are not "
+        "reported" in result.stdout
+    )
