@@ -63,12 +63,14 @@ def test_manifest_is_valid_and_selects_model_files_by_name() -> None:
 def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """A committed copy of this source tree (with uncommitted edits), as pre-commit clones it."""
     target = tmp_path_factory.mktemp("hook-repo")
-    listing = subprocess.run(
+    listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
         cwd=ROOT,
         capture_output=True,
-        check=True,
-    ).stdout.decode()
+    )
+    if listed.returncode != 0:
+        pytest.skip("the sailint sources are not a git checkout (needed to build the hook repo)")
+    listing = listed.stdout.decode()
     for rel in filter(None, listing.split("\0")):
         source = ROOT / rel
         if not source.is_file():
