@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import sys
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ import click
 import yaml
 
 from sailint import __version__
+from sailint.suppress import today
 
 ACTION_REPOSITORY = "sailint/sailint"
 FULL_SHA = re.compile(r"[0-9a-f]{40}")
@@ -84,7 +84,7 @@ def render(scaffold: Scaffold, project: str, action_ref: str | None) -> str:
         text = "repos:\n" + text
     return (
         text.replace("@@PROJECT@@", project)
-        .replace("@@DATE@@", dt.date.today().isoformat())
+        .replace("@@DATE@@", today().isoformat())
         .replace("@@VERSION@@", __version__)
         .replace("@@ACTION@@", action)
     )
