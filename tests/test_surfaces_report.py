@@ -202,3 +202,22 @@ def test_evidence_json_lists_principles_for_auditors(project: Path) -> None:
     assert backup["owner"] == "Platform team" and backup["overdue"] is False
     assert backup["recorded_in"].endswith(".sailint.toml") and backup["line"] is None
     assert "9.9" not in principles
+
+
+def test_attestations_as_a_top_level_list(project: Path) -> None:
+    (project / ".sailint" / "attestations.yaml").write_text(
+        '- principle: "2.2"\n  title: Asset register reviewed\n  owner: CISO\n  date: 2026-05-01\n'
+    )
+    data = json.loads(run("scan", "-f", "evidence-json", "--fail-on", "none").stdout)
+    [item] = next(p for p in data["principles"] if p["id"] == "2.2")["attestations"]
+    assert item["title"] == "Asset register reviewed" and item["line"] == 1
+
+
+def test_unreadable_attestations_file_is_a_reported_skip(project: Path) -> None:
+    (project / ".sailint" / "attestations.yaml").write_bytes(b"attestations:\n  - \xff\xfe\n")
+    data = json.loads(run("scan", "-f", "json", "--fail-on", "none").stdout)
+    assert {
+        "path": ".sailint/attestations.yaml",
+        "uri": ".sailint/attestations.yaml",
+        "reason": "not valid UTF-8 (invalid byte at offset 18), text not read",
+    } in data["skipped"]
