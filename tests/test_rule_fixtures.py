@@ -47,7 +47,15 @@ def _build_history(case: Path, source: Path, spec: Path) -> None:
             git(case, "add", path)
         for path in step.get("remove") or []:
             git(case, "rm", "-q", "--cached", path)
-        git(case, "commit", "-q", "--allow-empty", "-m", step.get("message", "change"), date=str(step["date"]))
+        git(
+            case,
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            step.get("message", "change"),
+            date=str(step["date"]),
+        )
     for original in source.rglob("*"):
         if original.is_file():
             restored = case / original.relative_to(source)

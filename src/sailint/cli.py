@@ -18,12 +18,13 @@ from sailint import __version__
 if TYPE_CHECKING:
     from sailint.config import Config
     from sailint.engine import Report
+    from sailint.model import Finding, Level
     from sailint.rulemeta import RuleMeta
 
 # NOTE: everything else is imported inside the commands, so that `sailint --version` and
 # `sailint explain` stay fast (heavy modules load only when a scan needs them).
 
-FORMATS = ("text", "json", "sarif", "markdown")
+FORMATS = ("text", "json", "sarif", "markdown", "html", "evidence-json")
 EXIT_USAGE = 2
 
 
@@ -44,6 +45,14 @@ def _render(fmt: str, report: Report, colour: bool, verbose: bool) -> str:
         from sailint.formatters import markdown
 
         return markdown.render(report)
+    if fmt == "html":
+        from sailint.formatters import html
+
+        return html.render(report)
+    if fmt == "evidence-json":
+        from sailint.formatters import evidence
+
+        return evidence.render(report)
     raise click.UsageError(f"--format: unknown format {fmt!r}")
 
 
@@ -120,6 +129,7 @@ def _merge(reports: list[Report], cwd: Path) -> Report:
             dataclasses.replace(n, path=move(n.path)) if n.path else n for n in report.notifications
         ]
         merged.evidence += [dataclasses.replace(e, path=move(e.path)) for e in report.evidence]
+        merged.attestations += report.attestations
         for rule in report.rules:
             seen_rules.setdefault(rule.id, rule)
         merged.files_scanned += report.files_scanned
@@ -163,6 +173,38 @@ def _targets(paths: Sequence[str]) -> list[tuple[Path, list[str] | None]]:
     return targets
 
 
+def _split(values: tuple[str, ...]) -> list[str]:
+    """Comma-separated or repeated option values as one list."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _scan_targets(
+    paths: Sequence[str],
+    config_path: str | None,
+    configure: Callable[[Config], None],
+    progress: Callable[..., None] | None,
+) -> tuple[list[Report], Level | None]:
+    """Scan every target with its own settings; config and rule errors become usage errors."""
+    from sailint.config import ConfigError, load_config
+    from sailint.engine import scan_project
+    from sailint.model import Level
+    from sailint.registry import RuleLoadError
+
+    reports = []
+    fail_level: Level | None = Level.WARNING
+    for root, only in _targets(paths):
+        try:
+            config = load_config(root, Path(config_path) if config_path else None)
+            configure(config)
+            fail_level = config.fail_on
+            reports.append(scan_project(root, config, only=only, progress=progress))
+        except ConfigError as error:
+            raise click.UsageError(str(error)) from None
+        except RuleLoadError as error:
+            raise click.ClickException(f"rule files are invalid: {error}") from None
+    return reports, fail_level
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="sailint")
 def cli() -> None:
@@ -180,7 +222,8 @@ def cli() -> None:
     "formats",
     multiple=True,
     metavar="FMT[:FILE]",
-    help="Output format: text, json, sarif, markdown; repeat, with :FILE, for several.",
+    help="Output format: text, json, sarif, markdown, html, evidence-json; repeat, with :FILE, "
+    "for several.",
 )
 @click.option(
     "-o", "--output", metavar="FILE", help="Write the (single) format to FILE instead of stdout."
@@ -235,6 +278,25 @@ def cli() -> None:
     help="Print nothing to stdout for the text format; exit code only.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="List every skipped file.")
+@click.option(
+    "--diff",
+    "diff_base",
+    metavar="BASE",
+    help="Only report findings in files changed since the git ref BASE (repository-level rules "
+    "still run); for pull requests.",
+)
+@click.option(
+    "--baseline",
+    "baseline_path",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Suppress the findings recorded in FILE by `sailint baseline`; list stale entries.",
+)
+@click.option(
+    "--source-url",
+    metavar="URL",
+    help="Link findings and evidence in reports to URL/<path>#L<line> (e.g. a GitHub blob URL).",
+)
 def scan(
     paths: tuple[str, ...],
     formats: tuple[str, ...],
@@ -254,44 +316,48 @@ def scan(
     no_color: bool,
     quiet: bool,
     verbose: bool,
+    diff_base: str | None,
+    baseline_path: str | None,
+    source_url: str | None,
 ) -> None:
     """Scan PATHS (directories or files; default: the current directory)."""
-    from sailint.config import ConfigError, load_config
-    from sailint.engine import scan_project
-    from sailint.model import Level
-    from sailint.registry import RuleLoadError
+    from sailint.model import Notification
+    from sailint.progress import Progress
 
     outputs = _parse_outputs(formats, output)
-
-    def split(values: tuple[str, ...]) -> list[str]:
-        return [part.strip() for value in values for part in value.split(",") if part.strip()]
-
+    progress = Progress.for_terminal(quiet=quiet, verbose=verbose)
+    outside_diff: list[Finding] = []
     cwd = Path.cwd()
-    reports = []
-    fail_level: Level | None = Level.WARNING
-    for root, only in _targets(paths):
-        try:
-            config = load_config(root, Path(config_path) if config_path else None)
-            _apply_cli(config, split(select), split(extend_select), split(ignore), fail_on)
-            _apply_opt_in(
-                config,
-                online,
-                vulnerability_service,
-                vuln_db,
-                history,
-                all_refs,
-                since,
-                max_commits,
-            )
-            fail_level = config.fail_on
-            reports.append(scan_project(root, config, only=only))
-        except ConfigError as error:
-            raise click.UsageError(str(error)) from None
-        except RuleLoadError as error:
-            raise click.ClickException(f"rule files are invalid: {error}") from None
+
+    def configure(config: Config) -> None:
+        _apply_cli(config, _split(select), _split(extend_select), _split(ignore), fail_on)
+        _apply_opt_in(
+            config, online, vulnerability_service, vuln_db, history, all_refs, since, max_commits
+        )
+
+    reports, fail_level = _scan_targets(paths, config_path, configure, progress.update)
+    if diff_base:
+        for project_report in reports:
+            outside_diff += _outside_diff(project_report, diff_base)
+    progress.finish()
     report = _merge(reports, cwd)
     if report.project:
         report.display_prefix = _display_prefix(report.project.root, cwd)
+    if source_url:
+        report.source_url_base = source_url
+    if baseline_path:
+        _apply_baseline(report, Path(baseline_path))
+    if diff_base:
+        dropped = {id(finding) for finding in outside_diff}
+        report.findings = [f for f in report.findings if id(f) not in dropped]
+        if outside_diff:
+            report.notifications.append(
+                Notification(
+                    "note",
+                    f"--diff {diff_base}: {len(outside_diff)} finding(s) in files not changed "
+                    "since the base are not reported",
+                )
+            )
     colour = sys.stdout.isatty() and not no_color and "NO_COLOR" not in os.environ
     for fmt, target in outputs:
         if target is None and quiet and fmt == "text":
@@ -303,6 +369,29 @@ def scan(
             Path(target).parent.mkdir(parents=True, exist_ok=True)
             Path(target).write_text(rendered, encoding="utf-8")
     sys.exit(report.exit_code(fail_level))
+
+
+def _outside_diff(report: Report, base: str) -> list[Finding]:
+    """Findings of ``report`` outside the files changed since ``base``."""
+    from sailint.diffmode import DiffError, changed_files, outside_diff
+
+    repo_root = report.project.repo_root if report.project else None
+    if not repo_root:
+        raise click.UsageError("--diff needs the scanned paths to be inside a git repository")
+    try:
+        return outside_diff(report, changed_files(repo_root, base))
+    except DiffError as error:
+        raise click.UsageError(str(error)) from None
+
+
+def _apply_baseline(report: Report, path: Path) -> None:
+    from sailint.baseline import BaselineError, apply, load
+
+    try:
+        entries = load(path)
+    except BaselineError as error:
+        raise click.UsageError(str(error)) from None
+    apply(report, entries, str(path))
 
 
 def _apply_cli(
@@ -349,6 +438,49 @@ def _apply_opt_in(
         config.history_max_commits = max_commits
     if (all_refs or since or max_commits) and not config.history:
         raise click.BadParameter("needs --history", param_hint="--all-refs/--since/--max-commits")
+
+
+@cli.command("baseline")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, file_okay=True, dir_okay=True))
+@click.option(
+    "-o",
+    "--output",
+    metavar="FILE",
+    default=".sailint/baseline.json",
+    show_default=True,
+    help="Where to write the baseline.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Read settings from this TOML file.",
+)
+@click.option("--select", multiple=True, metavar="RULES", help="Only these rules.")
+@click.option("--ignore", multiple=True, metavar="RULES", help="Do not run these rules.")
+def baseline_command(
+    paths: tuple[str, ...],
+    output: str,
+    config_path: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+) -> None:
+    """Record today's open findings in FILE; `scan --baseline FILE` then reports only new ones."""
+    from sailint.baseline import render
+
+    def configure(config: Config) -> None:
+        _apply_cli(config, _split(select), [], _split(ignore), None)
+
+    reports, _ = _scan_targets(paths, config_path, configure, None)
+    report = _merge(reports, Path.cwd())
+    target = Path(output)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render(report), encoding="utf-8")
+    click.echo(
+        f"sailint: recorded {len(report.open_findings)} finding(s) in {output}; "
+        f"use `sailint scan --baseline {output}` to report only new ones",
+        err=True,
+    )
 
 
 @cli.command("rules")
@@ -399,6 +531,15 @@ def explain(rule: str) -> None:
     from sailint.docs import render_rule_markdown
 
     click.echo(render_rule_markdown(meta), nl=False)
+
+
+def _register_commands() -> None:
+    from sailint.commands.init import init_command
+
+    cli.add_command(init_command)
+
+
+_register_commands()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -55,6 +55,7 @@ class Config:
     history_since: str | None = None
     history_max_commits: int | None = None
     source: str | None = None  # file the settings came from
+    attestations: list[dict[str, Any]] = field(default_factory=list)  # sailint.attestations
 
 
 def _string_list(value: Any, key: str) -> list[str]:
@@ -173,6 +174,12 @@ def parse_table(table: dict[str, Any], prefix: str = "tool.sailint") -> Config:
             if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
                 raise ConfigError(f"{key} must be a table of rule = {{option = value}}")
             config.rule_options = {rule: dict(options) for rule, options in value.items()}
+        elif name == "attestations":
+            if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+                raise ConfigError(
+                    f"{key} must be an array of tables ([[tool.sailint.attestations]])"
+                )
+            config.attestations = [dict(item) for item in value]
         else:
             raise ConfigError(f"unknown configuration key {key!r}")
     return config

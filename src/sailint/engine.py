@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sailint import __version__
 from sailint.config import Config, ConfigError
@@ -20,7 +20,13 @@ from sailint.registry import all_rules, resolve_check
 from sailint.rulemeta import RuleMeta
 from sailint.suppress import Suppressor, rule_matches
 
+if TYPE_CHECKING:
+    from sailint.attestations import Attestation
+
 log = logging.getLogger("sailint")
+
+#: Called before each rule runs: (rules done, rules selected, the rule about to run).
+ProgressCallback = Callable[[int, int, RuleMeta], None]
 
 
 @dataclass
@@ -39,6 +45,8 @@ class Report:
     tool_version: str = __version__
     display_prefix: str = ""  # prepended to paths in human output (project root from the cwd)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase and per rule
+    attestations: list[Attestation] = field(default_factory=list)
+    source_url_base: str = ""  # e.g. https://github.com/o/r/blob/<sha>/ for links in reports
 
     @property
     def open_findings(self) -> list[Finding]:
@@ -200,6 +208,7 @@ def scan_project(
     config: Config,
     only: Iterable[str] | None = None,
     rules: Sequence[RuleMeta] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> Report:
     """Scan one directory with ``config``; ``only`` limits it to files (pre-commit mode)."""
     started = time.perf_counter()
@@ -213,7 +222,9 @@ def scan_project(
     if project.file_mode:
         selected = [rule for rule in selected if rule.file_local]
     findings: list[Finding] = []
-    for rule in selected:
+    for index, rule in enumerate(selected):
+        if progress is not None:
+            progress(index, len(selected), rule)
         mark = time.perf_counter()
         findings.extend(run_rule(rule, project))
         # NOTE: a rule's time includes the views it was first to build (parsing is shared).
@@ -222,6 +233,9 @@ def scan_project(
     mark = time.perf_counter()
     finalise(findings, selected, project)
     timings["finalise"] = time.perf_counter() - mark
+    from sailint.attestations import load_attestations
+
+    attestations = [] if project.file_mode else load_attestations(project)
     return Report(
         findings=findings,
         rules=selected,
@@ -233,4 +247,5 @@ def scan_project(
         excluded_count=project.inventory.excluded_count,
         duration=time.perf_counter() - started,
         timings=timings,
+        attestations=attestations,
     )

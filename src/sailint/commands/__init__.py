@@ -1,0 +1,1 @@
+"""Subcommands that do more than scan (``sailint init``)."""
