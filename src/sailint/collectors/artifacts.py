@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from sailint.collectors import modelformats as fmt
-from sailint.collectors.pickles import PickleScan, scan_pickle
+from sailint.collectors.pickles import LEGACY_TORCH_MAGIC, PickleScan, scan_pickle
 from sailint.collectors.streams import (
     Budget,
     BudgetExceeded,
@@ -21,6 +21,11 @@ from sailint.collectors.streams import (
 )
 
 PICKLE_NAMES = (".pkl", ".pickle", ".joblib", ".dill", ".pt", ".pth", ".ckpt", ".bin", ".p")
+# Formats without pickles that are recognised by extension (no code-bearing content checked).
+OTHER_FORMATS = {
+    ".onnx": "onnx", ".tflite": "tflite", ".pb": "tensorflow-graph", ".mlmodel": "coreml",
+    ".msgpack": "flax-msgpack", ".ggml": "ggml",
+}  # fmt: skip
 LEGACY_TAR_MEMBERS = {"sys_info", "pickle", "storages", "tensors"}
 
 
@@ -140,11 +145,13 @@ class Analyser:
             self.compressed(handle, head, "")
         elif head[:1] == b"\x80" or lower.endswith(PICKLE_NAMES):
             out.kind = "pickle"
-            self.pickle(handle, "")
-        elif lower.endswith(".onnx"):
-            out.kind = "onnx"
-        elif lower.endswith((".keras",)):
+            scan = self.pickle(handle, "")
+            if scan.first_value == LEGACY_TORCH_MAGIC:
+                out.kind = "torch-legacy"
+        elif lower.endswith(".keras"):
             self.problem("", "a .keras file that is not a zip archive")
+        else:
+            out.kind = next((k for e, k in OTHER_FORMATS.items() if lower.endswith(e)), "unknown")
 
     def compressed(self, stream: BinaryIO, head: bytes, label: str) -> None:
         """A joblib-style compressed pickle stream."""

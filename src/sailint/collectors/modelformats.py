@@ -146,9 +146,8 @@ def keras_issues(config: Any) -> list[str]:
 
 def _walk_keras(node: Any, where: str, issues: list[str]) -> None:
     if isinstance(node, list):
-        for index, item in enumerate(node):
+        for item in node:
             _walk_keras(item, where, issues)
-            del index
         return
     if not isinstance(node, dict):
         return
@@ -160,6 +159,7 @@ def _walk_keras(node: Any, where: str, issues: list[str]) -> None:
         isinstance(config, dict) and config.get("function_type") == "lambda"
     ):
         issues.append(f"Lambda layer {label!r} carries Python code that runs on load")
+        return  # its function config is the code itself; one report per layer
     module = node.get("module")
     if isinstance(module, str) and class_name is not None and not _keras_module(module):
         issues.append(f"{label!r} loads {class_name!r} from module {module!r} (outside keras.*)")
