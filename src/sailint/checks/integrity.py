@@ -20,13 +20,13 @@ def model_without_integrity(ctx: RuleContext) -> Iterator[Finding]:
     for claim in records.claims:
         covered.setdefault(claim.target, claim)
     for artifact in ctx.project.get(ModelFiles).artifacts:
-        claim = covered.get(artifact.path)
-        if claim is not None:
-            note = f" ({SIGNATURE_NOTE})" if claim.source == "signature" else ""
+        record = covered.get(artifact.path)
+        if record is not None:
+            note = f" ({SIGNATURE_NOTE})" if record.source == "signature" else ""
             ctx.evidence(
-                claim.record,
-                claim.line,
-                f"{SOURCES[claim.source]} records the digest of {artifact.path}{note}",
+                record.record,
+                record.line,
+                f"{SOURCES[record.source]} records the digest of {artifact.path}{note}",
             )
             continue
         if records.sbom_digests:
@@ -72,9 +72,12 @@ def model_integrity_mismatch(ctx: RuleContext) -> Iterator[Finding]:
             if actual is not None:
                 ctx.evidence(claim.record, claim.line, f"{source} digest of {claim.target} matches")
             continue
-        lfs = " (the oid of its Git LFS pointer)" if ctx.project.get(ModelFiles).get_artifact(
-            claim.target
-        ) and _is_pointer(ctx, claim.target) else ""
+        lfs = (
+            " (the oid of its Git LFS pointer)"
+            if ctx.project.get(ModelFiles).get_artifact(claim.target)
+            and _is_pointer(ctx, claim.target)
+            else ""
+        )
         yield ctx.finding(
             claim.record,
             claim.line,

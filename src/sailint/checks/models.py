@@ -65,9 +65,7 @@ def unsafe_pickle_import(ctx: RuleContext) -> Iterator[Finding]:
     for artifact in _artifacts(ctx):
         for stream in artifact.analysis.streams:
             unknown = [
-                i
-                for i in stream.scan.imports
-                if i.verdict == UNKNOWN and not _allowed(i, allowed)
+                i for i in stream.scan.imports if i.verdict == UNKNOWN and not _allowed(i, allowed)
             ]
             if not unknown:
                 continue
@@ -131,7 +129,8 @@ def keras_lambda_layer(ctx: RuleContext) -> Iterator[Finding]:
 
 def unscannable_model(ctx: RuleContext) -> Iterator[Finding]:
     """SAI305: a model artifact could not be fully analysed (LFS pointers at note level)."""
-    for artifact in _artifacts(ctx):
+    view = ctx.project.get(ModelFiles)
+    for artifact in view.artifacts + view.unscannable:
         if artifact.lfs is not None:
             size = f" ({artifact.lfs.size} bytes)" if artifact.lfs.size is not None else ""
             yield ctx.finding(

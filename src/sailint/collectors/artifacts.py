@@ -56,6 +56,7 @@ class Analysis:
     streams: list[PickleStream] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     keras: list[str] = field(default_factory=list)
+    limited: bool = False  # a nesting or decompression limit stopped the analysis
 
     @property
     def pickle_based(self) -> bool:
@@ -99,6 +100,7 @@ class Analyser:
         """Walk the pickles of ``stream`` and record them."""
         scan = scan_pickle(stream, limit=self.limits.max_bytes, extra_safe=self.extra_safe)
         self.out.streams.append(PickleStream(label, scan))
+        self.out.limited = self.out.limited or scan.limited
         return scan
 
     def run_file(self, handle: BinaryIO, name: str, size: int) -> Analysis:
@@ -107,6 +109,7 @@ class Analyser:
         try:
             self.top(handle, head, name, size)
         except BudgetExceeded as error:
+            self.out.limited = True
             self.problem("", f"decompression limit exceeded ({error}); rest not analysed")
         except (OSError, ValueError, EOFError, zipfile.BadZipFile, tarfile.TarError) as error:
             self.problem("", f"unreadable: {error}")
@@ -139,7 +142,9 @@ class Analyser:
             self.tar(handle, "", 0)
         elif head.startswith(b"7z\xbc\xaf\x27\x1c"):
             out.kind = "7z"
-            self.problem("", "7z archive: members cannot be analysed (unpack it and scan the files)")
+            self.problem(
+                "", "7z archive: members cannot be analysed (unpack it and scan the files)"
+            )
         elif compression_of(head) and lower.endswith(PICKLE_NAMES):
             out.kind = "joblib"
             self.compressed(handle, head, "")
@@ -176,27 +181,27 @@ class Analyser:
         head = _peek(stream, 512)
         container = head.startswith(b"PK\x03\x04") or _is_tar(head)
         if container and depth >= self.limits.max_depth:
+            self.out.limited = True
             self.problem(label, f"nested deeper than {self.limits.max_depth} levels; not analysed")
             return
         lower = name.lower()
         if head.startswith(b"PK\x03\x04"):
             with tempfile.TemporaryFile() as spool:  # zip needs seeking; members may not seek
                 shutil.copyfileobj(stream, spool, 1 << 20)
-                self.zip(spool, label, lower, depth + 1)  # type: ignore[arg-type]
+                self.zip(spool, label, lower, depth + 1)
         elif _is_tar(head):
             self.tar(stream, label, depth + 1)
         elif head.startswith(fmt.NPY_MAGIC):
             self.npy(stream, label)
-        elif compression_of(head) in ("gzip", "bz2", "xz", "lzma") and lower.endswith(
-            PICKLE_NAMES
-        ):
+        elif compression_of(head) in ("gzip", "bz2", "xz", "lzma") and lower.endswith(PICKLE_NAMES):
             self.compressed(stream, head, label)
         elif (head[:1] == b"\x80" and head[1:2] <= b"\x05") or lower.endswith(PICKLE_NAMES):
             scan = scan_pickle(stream, limit=self.limits.max_bytes, extra_safe=self.extra_safe)
             named = lower.endswith(PICKLE_NAMES)
             # Tensor storages may start with 0x80 by chance: a failed walk there is data.
-            if named or scan.imports or scan.pickles:
+            if named or scan.imports or scan.pickles or scan.limited:
                 self.out.streams.append(PickleStream(label, scan))
+                self.out.limited = self.out.limited or scan.limited
 
     def zip(self, handle: BinaryIO, label: str, lower: str, depth: int) -> None:
         """Every member of a zip, read as PyTorch reads them (flags and CRC ignored)."""
@@ -263,7 +268,7 @@ class Analyser:
         except tarfile.TarError as error:
             self.problem(label, f"broken tar archive: {error}")
         if depth == 0:
-            self.out.kind = "torch-legacy-tar" if LEGACY_TAR_MEMBERS <= names else "tar"
+            self.out.kind = "torch-legacy-tar" if names >= LEGACY_TAR_MEMBERS else "tar"
 
 
 def _zip_kind(names: set[str], lower: str) -> str:

@@ -117,9 +117,7 @@ class IntegrityRecords(View):
             self._cache[key] = self._compute(path, algorithm, byte_range)
         return self._cache[key]
 
-    def _compute(
-        self, path: str, algorithm: str, byte_range: tuple[int, int] | None
-    ) -> str | None:
+    def _compute(self, path: str, algorithm: str, byte_range: tuple[int, int] | None) -> str | None:
         assert self.project is not None
         if algorithm == "sha256" and byte_range is None:
             pointer = read_lfs_pointer(self.project, path)
@@ -128,7 +126,10 @@ class IntegrityRecords(View):
         entry = self.project.files.get(path)
         if entry is None:
             return None
-        return file_digest(entry.abspath, algorithm, byte_range)
+        digest = file_digest(entry.abspath, algorithm, byte_range)
+        if digest is not None:
+            self.project.claim(path)  # hashed and compared: analysed
+        return digest
 
 
 def file_digest(
@@ -237,9 +238,9 @@ def _signature(project: Project, path: str) -> Iterator[DigestClaim]:
             entries.append((name, str(resource.get("algorithm", "sha256")), digest))
     if statement.get("predicateType", "").endswith("v0.1"):
         for subject in statement.get("subject") or []:
-            digest = (subject.get("digest") or {}).get("sha256")
-            if isinstance(digest, str):
-                entries.append((str(subject.get("name")), "sha256", digest))
+            subject_digest = (subject.get("digest") or {}).get("sha256")
+            if isinstance(subject_digest, str):
+                entries.append((str(subject.get("name")), "sha256", subject_digest))
     subjects = [s.get("name") for s in statement.get("subject") or [] if isinstance(s, dict)]
     for name, algorithm, digest in entries:
         shard = SHARD.match(name)
@@ -251,4 +252,6 @@ def _signature(project: Project, path: str) -> Iterator[DigestClaim]:
             if nested and project.exists(nested) and not (target and project.exists(target)):
                 target = nested
         if target is not None:
-            yield DigestClaim(path, line, target, algorithm, digest.lower(), "signature", byte_range)
+            yield DigestClaim(
+                path, line, target, algorithm, digest.lower(), "signature", byte_range
+            )

@@ -63,6 +63,8 @@ class ModelFiles(View):
     """Every model artifact of the project with its analysis; other sniffed files are claimed."""
 
     artifacts: list[ModelArtifact] = field(default_factory=list)
+    # archives that hit a nesting or decompression limit: they may hide a model (SAI305 only)
+    unscannable: list[ModelArtifact] = field(default_factory=list)
 
     @classmethod
     def build(cls, project: Project) -> ModelFiles:
@@ -92,6 +94,9 @@ class ModelFiles(View):
             if is_model:
                 project.claim(path)
                 view.artifacts.append(ModelArtifact(path, analysis))
+            elif analysis.limited:
+                project.claim(path)
+                view.unscannable.append(ModelArtifact(path, analysis))
             elif analysis.problems:
                 project.skip(path, "; ".join(analysis.problems))
             elif analysis.kind != "unknown":

@@ -9,36 +9,152 @@ DANGEROUS = "dangerous"
 UNKNOWN = "unknown"
 SAFE = "safe"
 
-_TORCH_STORAGES = (
-    "Double Float Half Long Int Short Char Byte Bool BFloat16 ComplexDouble ComplexFloat "
-    "QUInt8 QInt8 QInt32 QUInt4x2 QUInt2x4 Untyped"
-).split()
-_TORCH_DTYPES = (
-    "float32 float64 float16 bfloat16 int8 int16 int32 int64 uint8 uint16 uint32 uint64 bool "
-    "complex32 complex64 complex128 float8_e4m3fn float8_e5m2 float8_e4m3fnuz float8_e5m2fnuz "
-    "qint8 quint8 qint32 quint4x2 quint2x4 float double half long int short cfloat cdouble "
-    "strided sparse_coo sparse_csr sparse_csc sparse_bsr sparse_bsc _mkldnn contiguous_format "
-    "channels_last channels_last_3d preserve_format per_tensor_affine per_channel_affine "
-    "per_tensor_symmetric per_channel_symmetric per_channel_affine_float_qparams"
-).split()
-_TORCH_REBUILD = (
-    "_rebuild_tensor _rebuild_tensor_v2 _rebuild_tensor_v3 _rebuild_parameter "
-    "_rebuild_parameter_with_state _rebuild_sparse_tensor _rebuild_nested_tensor "
-    "_rebuild_meta_tensor_no_storage _rebuild_wrapper_subclass _rebuild_device_tensor_from_numpy "
-    "_rebuild_device_tensor_from_cpu_tensor _rebuild_qtensor"
-).split()
-_NUMPY_SCALARS = (
-    "bool_ int8 int16 int32 int64 uint8 uint16 uint32 uint64 float16 float32 float64 longdouble "
-    "complex64 complex128 clongdouble str_ bytes_ void intc uintc intp uintp datetime64 "
-    "timedelta64 object_"
-).split()
-_NUMPY_DTYPE_CLASSES = (
-    "Float16DType Float32DType Float64DType LongDoubleDType Int8DType Int16DType Int32DType "
-    "Int64DType UInt8DType UInt16DType UInt32DType UInt64DType BoolDType Complex64DType "
-    "Complex128DType StrDType BytesDType VoidDType DateTime64DType TimeDelta64DType "
-    "ObjectDType LongDType ULongDType LongLongDType ULongLongDType IntDType UIntDType ShortDType "
-    "UShortDType ByteDType UByteDType"
-).split()
+_TORCH_STORAGES = [
+    "Double",
+    "Float",
+    "Half",
+    "Long",
+    "Int",
+    "Short",
+    "Char",
+    "Byte",
+    "Bool",
+    "BFloat16",
+    "ComplexDouble",
+    "ComplexFloat",
+    "QUInt8",
+    "QInt8",
+    "QInt32",
+    "QUInt4x2",
+    "QUInt2x4",
+    "Untyped",
+]
+_TORCH_DTYPES = [
+    "float32",
+    "float64",
+    "float16",
+    "bfloat16",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "bool",
+    "complex32",
+    "complex64",
+    "complex128",
+    "float8_e4m3fn",
+    "float8_e5m2",
+    "float8_e4m3fnuz",
+    "float8_e5m2fnuz",
+    "qint8",
+    "quint8",
+    "qint32",
+    "quint4x2",
+    "quint2x4",
+    "float",
+    "double",
+    "half",
+    "long",
+    "int",
+    "short",
+    "cfloat",
+    "cdouble",
+    "strided",
+    "sparse_coo",
+    "sparse_csr",
+    "sparse_csc",
+    "sparse_bsr",
+    "sparse_bsc",
+    "_mkldnn",
+    "contiguous_format",
+    "channels_last",
+    "channels_last_3d",
+    "preserve_format",
+    "per_tensor_affine",
+    "per_channel_affine",
+    "per_tensor_symmetric",
+    "per_channel_symmetric",
+    "per_channel_affine_float_qparams",
+]
+_TORCH_REBUILD = [
+    "_rebuild_tensor",
+    "_rebuild_tensor_v2",
+    "_rebuild_tensor_v3",
+    "_rebuild_parameter",
+    "_rebuild_parameter_with_state",
+    "_rebuild_sparse_tensor",
+    "_rebuild_nested_tensor",
+    "_rebuild_meta_tensor_no_storage",
+    "_rebuild_wrapper_subclass",
+    "_rebuild_device_tensor_from_numpy",
+    "_rebuild_device_tensor_from_cpu_tensor",
+    "_rebuild_qtensor",
+]
+_NUMPY_SCALARS = [
+    "bool_",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "float16",
+    "float32",
+    "float64",
+    "longdouble",
+    "complex64",
+    "complex128",
+    "clongdouble",
+    "str_",
+    "bytes_",
+    "void",
+    "intc",
+    "uintc",
+    "intp",
+    "uintp",
+    "datetime64",
+    "timedelta64",
+    "object_",
+]
+_NUMPY_DTYPE_CLASSES = [
+    "Float16DType",
+    "Float32DType",
+    "Float64DType",
+    "LongDoubleDType",
+    "Int8DType",
+    "Int16DType",
+    "Int32DType",
+    "Int64DType",
+    "UInt8DType",
+    "UInt16DType",
+    "UInt32DType",
+    "UInt64DType",
+    "BoolDType",
+    "Complex64DType",
+    "Complex128DType",
+    "StrDType",
+    "BytesDType",
+    "VoidDType",
+    "DateTime64DType",
+    "TimeDelta64DType",
+    "ObjectDType",
+    "LongDType",
+    "ULongDType",
+    "LongLongDType",
+    "ULongLongDType",
+    "IntDType",
+    "UIntDType",
+    "ShortDType",
+    "UShortDType",
+    "ByteDType",
+    "UByteDType",
+]
 # Estimator classes whose unpickling only sets attributes (``__setstate__`` of plain data).
 _SKLEARN = {
     "linear_model._logistic": "LogisticRegression",
@@ -110,27 +226,154 @@ SAFE_GLOBALS = _safe_globals()
 # import machinery, nested unpicklers, or scanner tampering (union of picklescan, modelscan and
 # fickling lists, plus the bypasses of ml-and-secrets.md A6).
 DANGEROUS_MODULES = frozenset(
-    """
-    __builtin__ __builtins__ builtins os posix nt subprocess sys pty commands multiprocessing
-    _posixsubprocess code codeop runpy marshal types doctest _interpreters _xxsubinterpreters
-    importlib _frozen_importlib _frozen_importlib_external _imp imp pkgutil zipimport gc site
-    unittest inspect test _operator operator functools cProfile profile pdb bdb timeit trace
-    socket ssl httplib http urllib urllib2 urllib3 requests aiohttp asyncio webbrowser smtplib
-    imaplib ftplib poplib telnetlib nntplib socketserver xmlrpc select selectors ctypes _ctypes
-    pickle _pickle cPickle dill cloudpickle joblib shutil tempfile filecmp distutils setuptools
-    fileinput glob platform linecache difflib compileall py_compile mmap tarfile zipfile shelve
-    sqlite3 _sqlite3 pydoc pexpect pipes venv ensurepip pip idlelib lib2to3 signal _signal
-    threading _thread atexit logging syslog uuid _osx_support _aix_support _pyrepl _io io mailcap
-    _winapi msvcrt winreg _posixshmem copy_reg builtin fickling picklescan modelscan
-    model_unpickler saferpickle modelaudit
-    """.split()
+    [
+        "__builtin__",
+        "__builtins__",
+        "builtins",
+        "os",
+        "posix",
+        "nt",
+        "subprocess",
+        "sys",
+        "pty",
+        "commands",
+        "multiprocessing",
+        "_posixsubprocess",
+        "code",
+        "codeop",
+        "runpy",
+        "marshal",
+        "types",
+        "doctest",
+        "_interpreters",
+        "_xxsubinterpreters",
+        "importlib",
+        "_frozen_importlib",
+        "_frozen_importlib_external",
+        "_imp",
+        "imp",
+        "pkgutil",
+        "zipimport",
+        "gc",
+        "site",
+        "unittest",
+        "inspect",
+        "test",
+        "_operator",
+        "operator",
+        "functools",
+        "cProfile",
+        "profile",
+        "pdb",
+        "bdb",
+        "timeit",
+        "trace",
+        "socket",
+        "ssl",
+        "httplib",
+        "http",
+        "urllib",
+        "urllib2",
+        "urllib3",
+        "requests",
+        "aiohttp",
+        "asyncio",
+        "webbrowser",
+        "smtplib",
+        "imaplib",
+        "ftplib",
+        "poplib",
+        "telnetlib",
+        "nntplib",
+        "socketserver",
+        "xmlrpc",
+        "select",
+        "selectors",
+        "ctypes",
+        "_ctypes",
+        "pickle",
+        "_pickle",
+        "cPickle",
+        "dill",
+        "cloudpickle",
+        "joblib",
+        "shutil",
+        "tempfile",
+        "filecmp",
+        "distutils",
+        "setuptools",
+        "fileinput",
+        "glob",
+        "platform",
+        "linecache",
+        "difflib",
+        "compileall",
+        "py_compile",
+        "mmap",
+        "tarfile",
+        "zipfile",
+        "shelve",
+        "sqlite3",
+        "_sqlite3",
+        "pydoc",
+        "pexpect",
+        "pipes",
+        "venv",
+        "ensurepip",
+        "pip",
+        "idlelib",
+        "lib2to3",
+        "signal",
+        "_signal",
+        "threading",
+        "_thread",
+        "atexit",
+        "logging",
+        "syslog",
+        "uuid",
+        "_osx_support",
+        "_aix_support",
+        "_pyrepl",
+        "_io",
+        "io",
+        "mailcap",
+        "_winapi",
+        "msvcrt",
+        "winreg",
+        "_posixshmem",
+        "copy_reg",
+        "builtin",
+        "fickling",
+        "picklescan",
+        "modelscan",
+        "model_unpickler",
+        "saferpickle",
+        "modelaudit",
+    ]
 )
 # Names that are dangerous wherever they appear in the attribute chain of the imported name.
 DANGEROUS_NAMES = frozenset(
-    """
-    eval exec execfile compile getattr setattr delattr __import__ globals locals vars open
-    breakpoint apply input system popen spawn load_library
-    """.split()
+    [
+        "eval",
+        "exec",
+        "execfile",
+        "compile",
+        "getattr",
+        "setattr",
+        "delattr",
+        "__import__",
+        "globals",
+        "locals",
+        "vars",
+        "open",
+        "breakpoint",
+        "apply",
+        "input",
+        "system",
+        "popen",
+        "spawn",
+        "load_library",
+    ]
 )
 # Qualified prefixes: these packages are fine, but these parts of them run code or load more
 # pickles (A3 fickling UnsafeImportsML, A6 torch/numpy gadgets, modelscan #338).

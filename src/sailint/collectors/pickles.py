@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from sailint.collectors.pickle_policy import DANGEROUS, Verdict, classify
+from sailint.collectors.streams import BudgetExceeded
 
 OPCODES = {ord(op.code.encode("latin-1")): op for op in pickletools.opcodes}
 BIG_VALUE = 64 * 1024  # longer strings/bytes are skipped, never held in memory
@@ -59,6 +60,7 @@ class PickleScan:
     error: str | None = None
     anomalies: list[str] = field(default_factory=list)
     first_value: Any = None
+    limited: bool = False  # stopped by a size or decompression cap
 
 
 @dataclass
@@ -175,7 +177,10 @@ class _Walk:
         self.metastack: list[list[Any]] = []
         self.memo: dict[int, Any] = {}
 
-    def add_import(self, module: str, name: str, offset: int, verdict: Verdict | None = None):
+    def add_import(
+        self, module: str, name: str, offset: int, verdict: Verdict | None = None
+    ) -> _Global:
+        """Record an import and return the symbolic global it pushes."""
         judged = verdict or classify(module, name, self.extra_safe)
         self.result.imports.append(Import(module, name, judged.verdict, judged.reason, offset))
         return _Global(f"{module}.{name}")
@@ -220,7 +225,7 @@ class _Walk:
             elif name == "FRAME":
                 if frame_end is not None:
                     self.result.anomalies.append(f"FRAME at offset {offset} inside a frame")
-                frame_end = reader.pos + int(arg)
+                frame_end = reader.pos + int(arg or 0)
             else:
                 self._op(name, arg, offset)
 
@@ -333,7 +338,7 @@ class _Walk:
             self.stack.append(arg)
 
     def _after_build(self, target: _Instance) -> None:
-        """joblib writes array bytes right after a NumpyArrayWrapper's BUILD: skip or walk them."""
+        """Joblib writes array bytes right after a NumpyArrayWrapper's BUILD: skip or walk them."""
         cls = target.cls
         if not (isinstance(cls, _Global) and cls.qualified in JOBLIB_WRAPPERS):
             return
@@ -397,7 +402,6 @@ def scan_pickle(
     walk = _Walk(reader, result, extra_safe)
     expected = 0
     while True:
-        start = reader.pos
         before = len(result.imports)
         try:
             value = walk.one()
@@ -407,8 +411,12 @@ def scan_pickle(
             if result.pickles == 0 or len(result.imports) > before:
                 result.error = f"{error} (offset {error.offset})"
             break
-        except LimitExceeded as error:
+        except (LimitExceeded, BudgetExceeded) as error:
             result.error = f"stopped: {error}"
+            result.limited = True
+            break
+        except (ValueError, OSError, EOFError) as error:  # corrupt compressed data, I/O errors
+            result.error = f"unreadable stream: {error}"
             break
         except (RecursionError, MemoryError, OverflowError) as error:
             result.error = f"stopped: {type(error).__name__}"

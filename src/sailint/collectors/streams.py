@@ -39,10 +39,10 @@ class Budget:
 
 
 class _Decompressor(Protocol):
-    def decompress(self, data: bytes, max_length: int = ...) -> bytes: ...  # noqa: D102
+    def decompress(self, data: bytes, max_length: int = ...) -> bytes: ...
 
     @property
-    def unconsumed_tail(self) -> bytes: ...  # noqa: D102
+    def unconsumed_tail(self) -> bytes: ...
 
 
 class FileSlice(io.RawIOBase):
@@ -138,7 +138,7 @@ class BudgetedStream(io.RawIOBase):
 
 def buffered(raw: io.RawIOBase) -> BinaryIO:
     """A buffered reader (readline, peek) over ``raw``."""
-    return io.BufferedReader(raw, CHUNK)  # type: ignore[arg-type, return-value]
+    return io.BufferedReader(raw, CHUNK)
 
 
 COMPRESSION_MAGIC = (
@@ -172,7 +172,7 @@ def decompressing(source: BinaryIO, kind: str, budget: Budget) -> BinaryIO:
         inner = gzip.GzipFile(fileobj=source, mode="rb")  # type: ignore[assignment]
     elif kind in ("xz", "lzma"):
         fmt = lzma.FORMAT_XZ if kind == "xz" else lzma.FORMAT_ALONE
-        inner = lzma.LZMAFile(source, format=fmt)  # type: ignore[assignment]
+        inner = lzma.LZMAFile(source, format=fmt)  # type: ignore[assignment]  # noqa: SIM115
     else:
         raise ValueError(f"{kind} compression is not supported")
     return buffered(BudgetedStream(inner, source, budget))
