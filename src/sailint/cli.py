@@ -383,6 +383,11 @@ def explain(rule: str) -> None:
     click.echo(render_rule_markdown(meta), nl=False)
 
 
+from sailint.commands.hash import hash_command  # noqa: E402  (registered on the group above)
+
+cli.add_command(hash_command)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code (2 for usage and configuration errors)."""
     try:
