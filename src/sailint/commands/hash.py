@@ -1,4 +1,4 @@
-"""``sailint hash``: a ``sha256sum -c``-compatible manifest of a project's model and dataset files.
+r"""``sailint hash``: a ``sha256sum -c``-compatible manifest of a project's model and dataset files.
 
 Format (GNU coreutils): one line per file, ``<64 lowercase hex>  <path>`` (two spaces), sorted by
 path, paths relative to the directory that holds the manifest (or to PATH when printed to
