@@ -15,7 +15,7 @@ from sailint.collectors.pickle_policy import DANGEROUS, SAFE, UNKNOWN, classify
 from sailint.collectors.pickles import scan_pickle, scan_pickle_bytes
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
-import make_model_files as mk  # noqa: E402
+import make_model_files as mk
 
 
 def verdicts(data: bytes) -> dict[str, str]:

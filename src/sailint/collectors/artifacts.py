@@ -26,6 +26,7 @@ OTHER_FORMATS = {
     ".onnx": "onnx", ".tflite": "tflite", ".pb": "tensorflow-graph", ".mlmodel": "coreml",
     ".msgpack": "flax-msgpack", ".ggml": "ggml",
 }  # fmt: skip
+COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz", ".lzma", ".z")
 LEGACY_TAR_MEMBERS = {"sys_info", "pickle", "storages", "tensors"}
 
 
@@ -36,6 +37,7 @@ class Limits:
     max_depth: int = 3
     max_bytes: int = 8 << 30
     max_ratio: int = 200
+    ratio_floor: int = 64 << 20  # the ratio cap applies once a stream has produced this much
     max_members: int = 10_000
     config_bytes: int = 64 << 20
 
@@ -89,7 +91,7 @@ class Analyser:
         """Use ``limits`` and treat ``extra_safe`` globals as allowlisted."""
         self.limits = limits
         self.extra_safe = extra_safe
-        self.budget = Budget(limits.max_bytes, limits.max_ratio)
+        self.budget = Budget(limits.max_bytes, limits.max_ratio, limits.ratio_floor)
         self.out = Analysis()
 
     def problem(self, where: str, message: str) -> None:
@@ -193,8 +195,11 @@ class Analyser:
             self.tar(stream, label, depth + 1)
         elif head.startswith(fmt.NPY_MAGIC):
             self.npy(stream, label)
-        elif compression_of(head) in ("gzip", "bz2", "xz", "lzma") and lower.endswith(PICKLE_NAMES):
-            self.compressed(stream, head, label)
+        elif compression_of(head) in ("gzip", "bz2", "xz", "lzma"):
+            # a compressed member: look inside (tar.gz releases, pickle.gz, joblib files)
+            inner = decompressing(stream, compression_of(head) or "", self.budget)
+            inner_name = lower.rsplit(".", 1)[0] if lower.endswith(COMPRESSED_SUFFIXES) else lower
+            self.nested(inner, label, inner_name, depth)
         elif (head[:1] == b"\x80" and head[1:2] <= b"\x05") or lower.endswith(PICKLE_NAMES):
             scan = scan_pickle(stream, limit=self.limits.max_bytes, extra_safe=self.extra_safe)
             named = lower.endswith(PICKLE_NAMES)
