@@ -112,9 +112,7 @@ def test_known_bypass_gadgets_are_dangerous(module: str, name: str) -> None:
     for data in (mk.payload(module, name), mk.payload4(module, name)):
         scan = scan_pickle_bytes(data)
         assert scan.error is None
-        assert [(i.qualified, i.verdict) for i in scan.imports] == [
-            (f"{module}.{name}", DANGEROUS)
-        ]
+        assert [(i.qualified, i.verdict) for i in scan.imports] == [(f"{module}.{name}", DANGEROUS)]
 
 
 SAFE_GLOBALS = [
@@ -200,7 +198,9 @@ def test_frame_length_mismatch_is_an_anomaly() -> None:
     honest = mk.proto(4) + b"\x95" + struct.pack("<Q", len(body)) + body
     lying = mk.proto(4) + b"\x95" + struct.pack("<Q", 3) + body
     assert scan_pickle_bytes(honest).anomalies == []
-    assert scan_pickle_bytes(lying).anomalies == ["an opcode crosses the end of a FRAME at offset 14"]
+    assert scan_pickle_bytes(lying).anomalies == [
+        "an opcode crosses the end of a FRAME at offset 14"
+    ]
 
 
 def test_broken_tail_keeps_imports_seen_before_the_break() -> None:
