@@ -45,8 +45,17 @@ def is_manifest_name(path: str) -> bool:
 
 
 def unescape_manifest_path(text: str) -> str:
-    """Undo GNU sha256sum escaping (lines starting with a backslash)."""
-    return text.replace("\\n", "\n").replace("\\\\", "\\")
+    """Undo GNU sha256sum escaping (lines starting with a backslash): ``\\n`` and ``\\\\``."""
+    out: list[str] = []
+    index = 0
+    while index < len(text):
+        if text[index] == "\\" and index + 1 < len(text):
+            out.append("\n" if text[index + 1] == "n" else text[index + 1])
+            index += 2
+        else:
+            out.append(text[index])
+            index += 1
+    return "".join(out)
 
 
 def _resolve(base: str, name: str) -> str | None:

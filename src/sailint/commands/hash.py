@@ -61,9 +61,7 @@ def build_manifest(root: Path, base: Path, exclude: Path | None = None) -> tuple
 
 
 @click.command("hash")
-@click.argument(
-    "path", required=False, default=".", type=click.Path(exists=True, file_okay=False)
-)
+@click.argument("path", required=False, default=".", type=click.Path(exists=True, file_okay=False))
 @click.option(
     "-o",
     "--output",
