@@ -45,7 +45,7 @@ def is_manifest_name(path: str) -> bool:
 
 
 def unescape_manifest_path(text: str) -> str:
-    """Undo GNU sha256sum escaping (lines starting with a backslash): ``\\n`` and ``\\\\``."""
+    """Undo GNU sha256sum escaping (lines starting with a backslash): backslash-n, backslash pairs."""
     out: list[str] = []
     index = 0
     while index < len(text):
