@@ -256,13 +256,15 @@ def test_not_a_pickle_at_all_is_an_error_never_silence() -> None:
         mk.state_dict_pickle(layers=3),
         mk.sklearn_pickle(),
         mk.joblib_pickle(),
+        mk.joblib_pickle(framed=True),
         mk.legacy_torch(mk.state_dict_pickle()),
     ],
-    ids=["torch-state-dict", "sklearn-pickle", "joblib", "legacy-torch"],
+    ids=["torch-state-dict", "sklearn-pickle", "joblib", "joblib-framed", "legacy-torch"],
 )
 def test_benign_checkpoints_import_only_safe_globals(data: bytes) -> None:
     scan = scan_pickle_bytes(data)
     assert scan.error is None, scan.error
+    assert scan.anomalies == []
     assert scan.imports and all(i.verdict == SAFE for i in scan.imports)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from sailint.collectors.modelfiles import read_lfs_pointer
 from sailint.project import Project, View
 
-CHUNK = 1 << 20
+CHUNK = 4 << 20
 HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
 GNU_LINE = re.compile(r"^\\?([0-9a-fA-F]{64}) [ *](.+)$")
 BSD_LINE = re.compile(r"^SHA256 ?\((.+)\) ?= ?([0-9a-fA-F]{64})$")
@@ -149,17 +149,20 @@ def file_digest(
         return None
     hasher = hashlib.sha256() if algorithm == "sha256" else hashlib.blake2b()
     start, end = byte_range or (0, -1)
+    buffer = bytearray(CHUNK)  # reused: no per-chunk allocation
+    view = memoryview(buffer)
     try:
-        with open(abspath, "rb") as handle:
+        with open(abspath, "rb", buffering=0) as handle:
             handle.seek(start)
             remaining = end - start if end >= 0 else -1
             while remaining != 0:
-                chunk = handle.read(CHUNK if remaining < 0 else min(CHUNK, remaining))
-                if not chunk:
+                want = CHUNK if remaining < 0 else min(CHUNK, remaining)
+                got = handle.readinto(view[:want])
+                if not got:
                     break
-                hasher.update(chunk)
+                hasher.update(view[:got])
                 if remaining > 0:
-                    remaining -= len(chunk)
+                    remaining -= got
     except OSError:
         return None
     return hasher.hexdigest()

@@ -176,6 +176,7 @@ class _Walk:
         self.stack: list[Any] = []
         self.metastack: list[list[Any]] = []
         self.memo: dict[int, Any] = {}
+        self.frame_end: int | None = None
 
     def add_import(
         self, module: str, name: str, offset: int, verdict: Verdict | None = None
@@ -199,16 +200,17 @@ class _Walk:
     def one(self) -> Any:
         """Walk a single pickle up to STOP and return its (symbolic) value."""
         self.stack, self.metastack, self.memo = [], [], {}
-        frame_end: int | None = None
+        self.frame_end = None
         reader = self.reader
         while True:
             offset = reader.pos
+            frame_end = self.frame_end
             if frame_end is not None and offset >= frame_end:
                 if offset > frame_end:
                     self.result.anomalies.append(
                         f"an opcode crosses the end of a FRAME at offset {frame_end}"
                     )
-                frame_end = None
+                self.frame_end = None
             code = reader.read(1)
             if not code:
                 raise PickleError("truncated: no STOP opcode", offset)
@@ -223,9 +225,9 @@ class _Walk:
                 if isinstance(arg, int) and arg > 5:
                     raise PickleError(f"unsupported pickle protocol {arg}", offset)
             elif name == "FRAME":
-                if frame_end is not None:
+                if self.frame_end is not None:
                     self.result.anomalies.append(f"FRAME at offset {offset} inside a frame")
-                frame_end = reader.pos + int(arg or 0)
+                self.frame_end = reader.pos + int(arg or 0)
             else:
                 self._op(name, arg, offset)
 
@@ -342,6 +344,7 @@ class _Walk:
         cls = target.cls
         if not (isinstance(cls, _Global) and cls.qualified in JOBLIB_WRAPPERS):
             return
+        self.frame_end = None  # joblib ends the frame before writing array bytes
         state = target.state if isinstance(target.state, dict) else {}
         kind, itemsize = _dtype_size(state.get("dtype"))
         if kind == "O":

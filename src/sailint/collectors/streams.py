@@ -136,9 +136,9 @@ class BudgetedStream(io.RawIOBase):
         return len(data)
 
 
-def buffered(raw: io.RawIOBase) -> BinaryIO:
-    """A buffered reader (readline, peek) over ``raw``."""
-    return io.BufferedReader(raw, CHUNK)
+def buffered(raw: io.RawIOBase, size: int = 64 * 1024) -> BinaryIO:
+    """A buffered reader (readline, peek) over ``raw``; small, since most members are only sniffed."""
+    return io.BufferedReader(raw, size)
 
 
 COMPRESSION_MAGIC = (
