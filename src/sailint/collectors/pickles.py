@@ -204,7 +204,7 @@ class _Walk:
         reader = self.reader
         while True:
             offset = reader.pos
-            frame_end = self.frame_end
+            frame_end: int | None = self.frame_end
             if frame_end is not None and offset >= frame_end:
                 if offset > frame_end:
                     self.result.anomalies.append(
