@@ -4,35 +4,26 @@ from __future__ import annotations
 
 import io
 import pickletools
-import struct
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from sailint.collectors.pickle_policy import DANGEROUS, Verdict, classify
+from sailint.collectors.pickleio import (
+    OPAQUE,
+    CountingReader,
+    LimitExceeded,
+    PickleError,
+    read_arg,
+)
 from sailint.collectors.streams import BudgetExceeded
 
 OPCODES = {ord(op.code.encode("latin-1")): op for op in pickletools.opcodes}
-BIG_VALUE = 64 * 1024  # longer strings/bytes are skipped, never held in memory
-LINE_CAP = 16 << 20  # protocol 0 text arguments (one line each)
 CONTAINER_CAP = 100_000  # values kept per list/dict (enough to resolve names, bounded memory)
 LEGACY_TORCH_MAGIC = 0x1950A86A20F9469CFC6C
 JOBLIB_WRAPPERS = (
     "joblib.numpy_pickle.NumpyArrayWrapper",
     "sklearn.externals.joblib.numpy_pickle.NumpyArrayWrapper",
 )
-
-
-class PickleError(Exception):
-    """The stream is not a well-formed pickle at ``offset``."""
-
-    def __init__(self, message: str, offset: int) -> None:
-        """Record where parsing stopped."""
-        super().__init__(message)
-        self.offset = offset
-
-
-class LimitExceeded(Exception):
-    """Reading went past the byte budget (decompression bomb or oversized stream)."""
 
 
 @dataclass(frozen=True)
@@ -75,95 +66,7 @@ class _Instance:
     state: Any = None
 
 
-class _Opaque:
-    """A value the walk does not model (floats of buffers, oversized strings ...)."""
-
-
-OPAQUE = _Opaque()
 MARK = object()
-
-
-class CountingReader:
-    """Wraps a binary stream, counts bytes, enforces a budget, and skips without buffering."""
-
-    def __init__(self, raw: BinaryIO, limit: int) -> None:
-        """Read from ``raw``, at most ``limit`` bytes."""
-        self.raw = raw
-        self.pos = 0
-        self.limit = limit
-
-    def _count(self, size: int) -> None:
-        self.pos += size
-        if self.pos > self.limit:
-            raise LimitExceeded(f"more than {self.limit} bytes")
-
-    def read(self, size: int) -> bytes:
-        """Read up to ``size`` bytes."""
-        data = self.raw.read(size)
-        self._count(len(data))
-        return data
-
-    def readline(self) -> bytes:
-        """Read one line (capped, so a newline-less stream cannot exhaust memory)."""
-        data = self.raw.readline(LINE_CAP)
-        self._count(len(data))
-        return data
-
-    def exact(self, size: int) -> bytes:
-        """Read exactly ``size`` bytes or raise a truncation error."""
-        data = self.read(size)
-        if len(data) != size:
-            raise PickleError("truncated: stream ends inside an opcode argument", self.pos)
-        return data
-
-    def skip(self, size: int) -> None:
-        """Consume ``size`` bytes in chunks (constant memory)."""
-        while size > 0:
-            chunk = self.read(min(size, 1 << 20))
-            if not chunk:
-                raise PickleError("truncated: stream ends inside a long value", self.pos)
-            size -= len(chunk)
-
-
-_LENGTH_PREFIX = {
-    "string1": "<B", "bytes1": "<B", "unicodestring1": "<B", "string4": "<i", "bytes4": "<I",
-    "unicodestring4": "<I", "bytes8": "<Q", "bytearray8": "<Q", "unicodestring8": "<Q",
-    "long4": "<i",
-}  # fmt: skip
-
-
-def _read_arg(op: pickletools.OpcodeInfo, reader: CountingReader) -> Any:
-    assert op.arg is not None
-    kind = op.arg.name
-    if kind in ("stringnl_noescape_pair", "stringnl_noescape"):
-        lines = 2 if kind.endswith("pair") else 1
-        parts = []
-        for _ in range(lines):
-            line = reader.readline()
-            if not line.endswith(b"\n"):
-                raise PickleError(f"truncated: {op.name} argument has no newline", reader.pos)
-            parts.append(line[:-1].decode("utf-8", "replace"))
-        return parts if lines == 2 else parts[0]
-    fmt = _LENGTH_PREFIX.get(kind)
-    if fmt is None:
-        try:
-            return op.arg.reader(reader)  # type: ignore[arg-type]
-        except (ValueError, UnicodeDecodeError) as error:
-            raise PickleError(f"bad {op.name} argument: {error}", reader.pos) from None
-    (length,) = struct.unpack(fmt, reader.exact(struct.calcsize(fmt)))
-    if length < 0:
-        raise PickleError(f"negative length in {op.name}", reader.pos)
-    if length > BIG_VALUE:
-        reader.skip(length)
-        return OPAQUE
-    data = reader.exact(length)
-    if kind == "long4":
-        return int.from_bytes(data, "little", signed=True)
-    if kind.startswith("unicode"):
-        return data.decode("utf-8", "surrogatepass")
-    if kind.startswith("string"):
-        return data.decode("latin-1")  # py2 str: the Unpickler's default encoding decodes it
-    return data
 
 
 class _Walk:
@@ -217,7 +120,7 @@ class _Walk:
             op = OPCODES.get(code[0])
             if op is None:
                 raise PickleError(f"invalid opcode 0x{code[0]:02x}", offset)
-            arg = _read_arg(op, reader) if op.arg is not None else None
+            arg = read_arg(op, reader) if op.arg is not None else None
             name = op.name
             if name == "STOP":
                 return self.stack[-1] if self.stack else None
