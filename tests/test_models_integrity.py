@@ -196,3 +196,27 @@ def test_manifest_verifies_with_coreutils(tmp_path: Path) -> None:
 
 def test_committed_fixtures_match_the_generator() -> None:
     assert mk.write_all(check=True) == []
+
+
+def test_scan_cli_fails_on_a_poisoned_checkpoint_and_reports_sarif(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    repo = tmp_path / "repo"
+    write(repo, {"models/model.pt": mk.torch_zip(mk.state_dict_pickle(inject=mk.evil_call()))})
+    code = main(["scan", str(repo), "--select", "SAI301", "--format", "sarif"])
+    sarif = json.loads(capsys.readouterr().out)
+    assert code == 1
+    [result] = sarif["runs"][0]["results"]
+    assert result["ruleId"] == "SAI301" and "os.system" in result["message"]["text"]
+    assert (
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "models/model.pt"
+    )
+
+
+def test_pre_commit_file_mode_scans_only_the_given_model(tmp_path: Path) -> None:
+    from sailint.config import Config
+    from sailint.engine import scan_project
+
+    write(tmp_path, {"a.pkl": mk.payload(), "b.pkl": mk.payload("pty", "spawn")})
+    config = Config()
+    config.select = ["SAI301", "SAI311"]
+    report = scan_project(tmp_path, config, only=["b.pkl"])
+    assert [(f.location.path, f.rule_id) for f in report.open_findings] == [("b.pkl", "SAI301")]
