@@ -171,7 +171,8 @@ def test_password_protected_member_is_sai305(tmp_path: Path) -> None:
             mk.zip_bytes([("config.json", b"{not json"), ("metadata.json", b"{}")]),
             "config.json is not valid JSON",
         ),
-        ("m.bin", b"\x00\x01\x02\x03 not a known format", "invalid opcode 0x00"),
+        ("m.bin", b"\x00\x01\x02\x03 not a known format", "format not recognised from content"),
+        ("m.pkl", b"(\x01\x02\x03 starts like a pickle", "could not be fully parsed"),
     ],
 )
 def test_unanalysable_files_are_sai305_never_silence(

@@ -151,7 +151,7 @@ def unscannable_model(ctx: RuleContext) -> Iterator[Finding]:
                     "imports before the break are reported under SAI301/SAI302"
                 )
             reasons.extend(f"{where}: {note}" for note in stream.scan.anomalies)
-        if artifact.analysis.kind == "unknown":
+        if artifact.analysis.kind == "unknown" and not reasons:
             reasons.append("format not recognised from content")
         if reasons:
             yield ctx.finding(

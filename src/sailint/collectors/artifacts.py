@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from sailint.collectors import modelformats as fmt
-from sailint.collectors.pickles import LEGACY_TORCH_MAGIC, PickleScan, scan_pickle
+from sailint.collectors.pickles import LEGACY_TORCH_MAGIC, OPCODES, PickleScan, scan_pickle
 from sailint.collectors.streams import (
     Budget,
     BudgetExceeded,
@@ -26,6 +26,8 @@ OTHER_FORMATS = {
     ".onnx": "onnx", ".tflite": "tflite", ".pb": "tensorflow-graph", ".mlmodel": "coreml",
     ".msgpack": "flax-msgpack", ".ggml": "ggml",
 }  # fmt: skip
+NOT_RECOGNISED = "no pickle, zip, tar, safetensors, GGUF, HDF5, numpy or compression signature"
+OPCODE_BYTES = {bytes([code]) for code in OPCODES}
 COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz", ".lzma", ".z")
 LEGACY_TAR_MEMBERS = {"sys_info", "pickle", "storages", "tensors"}
 
@@ -155,6 +157,13 @@ class Analyser:
             scan = self.pickle(handle, "")
             if scan.first_value == LEGACY_TORCH_MAGIC:
                 out.kind = "torch-legacy"
+            elif (
+                not (scan.pickles or scan.imports or scan.limited) and head[:1] not in OPCODE_BYTES
+            ):
+                # chosen by extension only and not even the first byte is an opcode
+                out.streams.pop()
+                out.kind = "unknown"
+                self.problem("", f"format not recognised from content ({NOT_RECOGNISED})")
         elif lower.endswith(".keras"):
             self.problem("", "a .keras file that is not a zip archive")
         else:

@@ -20,6 +20,7 @@ HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
 GNU_LINE = re.compile(r"^\\?([0-9a-fA-F]{64}) [ *](.+)$")
 BSD_LINE = re.compile(r"^SHA256 ?\((.+)\) ?= ?([0-9a-fA-F]{64})$")
 SHARD = re.compile(r"^(.*):(\d+):(\d+)$")
+FILE_COMPONENTS = ("machine-learning-model", "data", "file")  # a hash-only entry can cover a file
 RECOMPUTABLE = ("sha256", "blake2")
 SIGSTORE_MEDIA = "application/vnd.dev.sigstore.bundle"
 PREDICATES = {"https://model_signing/signature/v1.0", "https://model_signing/Digests/v0.1"}
@@ -114,7 +115,7 @@ class IntegrityRecords(View):
                     self.claims.append(
                         DigestClaim(path, line, target, "sha256", digest.lower(), "sbom")
                     )
-                else:
+                elif component.get("type") in FILE_COMPONENTS:
                     self.sbom_digests.setdefault(digest.lower(), (path, line))
 
     def digest(

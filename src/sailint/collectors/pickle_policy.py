@@ -140,7 +140,7 @@ DANGEROUS_MODULES = frozenset((
     'pydoc', 'pexpect', 'pipes', 'venv', 'ensurepip', 'pip', 'idlelib', 'lib2to3', 'signal',
     '_signal', 'threading', '_thread', 'atexit', 'logging', 'syslog', 'uuid', '_osx_support',
     '_aix_support', '_pyrepl', '_io', 'io', 'mailcap', '_winapi', 'msvcrt', 'winreg',
-    '_posixshmem', 'copy_reg', 'builtin', 'fickling', 'picklescan', 'modelscan', 'model_unpickler',
+    '_posixshmem', 'copy_reg', 'copyreg', 'builtin', 'fickling', 'picklescan', 'modelscan', 'model_unpickler',
     'saferpickle', 'modelaudit',
 ))
 # fmt: on
