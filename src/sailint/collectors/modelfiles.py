@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 
@@ -13,6 +14,7 @@ from sailint.project import Project, View
 # Extensions worth opening even when the name alone does not say "model".
 SNIFF_EXTENSIONS = (".bin", ".npy", ".npz", ".zip", ".tar", ".dat", ".data", ".model", ".h5")
 MODEL_KINDS = {"pytorch-zip", "keras", "keras-h5", "safetensors", "gguf", "torch-legacy-tar"}
+log = logging.getLogger("sailint")
 LFS_OID = re.compile(r"^oid sha256:([0-9a-f]{64})$", re.MULTILINE)
 LFS_SIZE = re.compile(r"^size (\d+)$", re.MULTILINE)
 
@@ -114,3 +116,6 @@ def _analyse(abspath: str, path: str, size: int, limits: Limits) -> Analysis | N
             return Analyser(limits).run_file(handle, path.rsplit("/", 1)[-1], size)
     except OSError:
         return None
+    except Exception as error:  # a parser bug on one hostile file must not lose the others
+        log.debug("model analysis of %s failed", path, exc_info=True)
+        return Analysis(problems=[f"analyser error: {error!r}"])
