@@ -13,7 +13,7 @@ from sailint.collectors.artifacts import Analyser, Limits
 from sailint.collectors.pickles import scan_pickle_bytes
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
-import make_model_files as mk  # noqa: E402
+import make_model_files as mk
 
 SEEDS = [
     mk.payload(),
