@@ -306,3 +306,24 @@ def test_corrupt_deflate_member(tmp_path: Path) -> None:
         "model file not fully analysed: archive/data.pkl: unreadable member: corrupt compressed "
         "data: Error -3 while decompressing data: invalid block type."
     ]
+
+
+LAMBDA_H5 = {"class_name": "Sequential", "config": {"name": "s", "layers": [
+    {"class_name": "Lambda", "config": {"name": "lam", "function_type": "lambda"}}]}}  # fmt: skip
+
+
+@pytest.mark.parametrize("vlen", [True, False], ids=["vlen-global-heap", "fixed-inline"])
+def test_h5_model_config_both_string_layouts(vlen: bool, tmp_path: Path) -> None:
+    run(tmp_path, {"model.h5": mk.h5_keras(LAMBDA_H5, vlen=vlen)}, ["SAI304"])
+    assert messages(tmp_path, "SAI304") == [
+        "Keras model runs code on load: Lambda layer 'model/s/lam' carries Python code that runs "
+        "on load."
+    ]
+
+
+def test_h5_with_a_broken_heap_reference_is_sai305(tmp_path: Path) -> None:
+    blob = mk.h5_keras(LAMBDA_H5).replace(b"GCOL", b"XXXX")
+    run(tmp_path, {"model.h5": blob}, ["SAI304", "SAI305"])
+    assert messages(tmp_path, "SAI305") == [
+        "model file not fully analysed: model_config attribute has an unsupported HDF5 layout."
+    ]

@@ -173,34 +173,91 @@ def _keras_module(module: str) -> bool:
 
 
 H5_SCAN_CAP = 256 * 1024 * 1024
+H5_NAME = b"model_config\x00"
 
 
 def h5_model_config(handle: BinaryIO) -> tuple[Any, str | None]:
-    """The JSON of the ``model_config`` attribute of a Keras HDF5 file, found by a bounded scan.
+    """The JSON of the ``model_config`` attribute of a Keras HDF5 file, or (None, problem).
 
-    HDF5 stores a small attribute contiguously in the root object header: its name, datatype,
-    dataspace, then the value. We find the name and decode the JSON object that follows,
-    without an HDF5 library (nothing is loaded or executed). Returns (config, problem).
+    No HDF5 library is used (nothing is loaded or executed): the attribute message is found by
+    its name, its header (versions 1-3) gives the datatype, and the value is read either inline
+    (fixed-length string) or from the global heap collection a variable-length string points to
+    (what h5py writes for Keras' ``attrs["model_config"] = json.dumps(...).encode()``).
     """
-    tail = b""
-    position = 0
-    needle = b"model_config\x00"
-    while position < H5_SCAN_CAP:
+    position = _find(handle, H5_NAME, H5_SCAN_CAP)
+    if position is None:
+        return None, None  # a weights-only HDF5 file
+    if position < 0:
+        return None, f"model_config not found in the first {H5_SCAN_CAP} bytes"
+    try:
+        raw = _h5_attribute_value(handle, position)
+    except (struct.error, ValueError, OSError) as error:
+        return None, f"model_config attribute unreadable: {error}"
+    if raw is None:
+        return None, "model_config attribute has an unsupported HDF5 layout"
+    try:
+        text = raw.rstrip(b"\0").decode("utf-8")
+        return json.loads(text), None
+    except (UnicodeDecodeError, ValueError) as error:
+        return None, f"model_config attribute is not valid JSON: {error}"
+
+
+def _find(handle: BinaryIO, needle: bytes, cap: int) -> int | None:
+    """Offset of ``needle`` (None at EOF without it, -1 when the cap stopped the search)."""
+    handle.seek(0)
+    tail, base = b"", 0
+    while base < cap:
         chunk = handle.read(1 << 20)
         if not chunk:
-            return None, None
+            return None
         window = tail + chunk
         found = window.find(needle)
         if found >= 0:
-            rest = window[found:] + handle.read(64 << 20)
-            start = rest.find(b"{", len(needle), len(needle) + 512)
-            if start < 0:
-                return None, "model_config attribute found but its JSON value is not inline"
-            try:
-                config, _ = json.JSONDecoder().raw_decode(rest[start:].decode("utf-8", "replace"))
-            except ValueError as error:
-                return None, f"model_config attribute is not valid JSON: {error}"
-            return config, None
+            return base - len(tail) + found
         tail = window[-len(needle) :]
-        position += len(chunk)
-    return None, f"model_config not found in the first {H5_SCAN_CAP} bytes"
+        base += len(chunk)
+    return -1
+
+
+def _h5_attribute_value(handle: BinaryIO, name_at: int) -> bytes | None:
+    handle.seek(max(0, name_at - 9))
+    before = handle.read(9 if name_at >= 9 else name_at)
+    if len(before) == 9 and before[0] == 3:  # version 3: version, flags, 3 sizes, encoding
+        name_size, type_size, space_size = struct.unpack("<HHH", before[2:8])
+        padded = False
+    elif before[-8] in (1, 2):  # version 1 (8-byte aligned fields) or 2
+        name_size, type_size, space_size = struct.unpack("<HHH", before[-6:])
+        padded = before[-8] == 1
+    else:
+        return None
+
+    def size(n: int) -> int:
+        return (n + 7) // 8 * 8 if padded else n
+
+    type_at = name_at + size(name_size)
+    data_at = type_at + size(type_size) + size(space_size)
+    handle.seek(type_at)
+    datatype = handle.read(type_size)
+    kind = datatype[0] & 0x0F
+    handle.seek(data_at)
+    if kind == 3:  # fixed-length string, stored inline
+        (length,) = struct.unpack("<I", datatype[4:8])
+        return handle.read(min(length, H5_SCAN_CAP))
+    if kind != 9:  # only variable-length strings remain
+        return None
+    _length, heap, index = struct.unpack("<IQI", handle.read(16))
+    handle.seek(heap)
+    header = handle.read(16)
+    if header[:4] != b"GCOL":
+        return None
+    (collection,) = struct.unpack("<Q", header[8:16])
+    position = heap + 16
+    while position + 16 <= heap + collection:
+        handle.seek(position)
+        object_index, _refs, _reserved, object_size = struct.unpack("<HHIQ", handle.read(16))
+        if object_index == 0:
+            break  # free space: the rest of the collection is empty
+        if object_index == index:
+            return handle.read(min(object_size, H5_SCAN_CAP))
+        position += 16 + (object_size + 7) // 8 * 8
+    return None
