@@ -261,7 +261,8 @@ def test_keras_nested_lambda_and_foreign_module(tmp_path: Path) -> None:
 
 def test_keras_plain_model_is_quiet_and_h5_weights_only_is_quiet(tmp_path: Path) -> None:
     weights = b"\x89HDF\r\n\x1a\n" + b"\0" * 200 + b"layer_names\0dense"
-    found = run(tmp_path, {"m.keras": mk.keras_zip([mk.dense("d")]), "w.h5": weights})
+    layers = [mk.dense("d"), mk.dense("backbone", "keras_hub.src.models.bert.bert_backbone")]
+    found = run(tmp_path, {"m.keras": mk.keras_zip(layers), "w.h5": weights})
     assert found == set()
 
 

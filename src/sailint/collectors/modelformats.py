@@ -168,8 +168,12 @@ def _walk_keras(node: Any, where: str, issues: list[str]) -> None:
             _walk_keras(value, label if key == "config" else where, issues)
 
 
+# Keras itself plus the Keras team's model libraries, whose classes Keras deserialises natively.
+KERAS_PACKAGES = ("keras", "keras_hub", "keras_nlp", "keras_cv")
+
+
 def _keras_module(module: str) -> bool:
-    return module == "keras" or module.startswith("keras.")
+    return any(module == p or module.startswith(p + ".") for p in KERAS_PACKAGES)
 
 
 H5_SCAN_CAP = 256 * 1024 * 1024
