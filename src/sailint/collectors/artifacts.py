@@ -78,6 +78,13 @@ def _peek(stream: BinaryIO, size: int = 64) -> bytes:
     return data
 
 
+def _looks_like_safetensors(head: bytes, size: int) -> bool:
+    """A little-endian u64 header length that fits in the file, then a JSON object."""
+    if len(head) < 9 or head[8:9] != b"{":
+        return False
+    return 0 < int.from_bytes(head[:8], "little") <= size - 8
+
+
 def _is_tar(head: bytes) -> bool:
     return len(head) >= 262 and head[257:262] == b"ustar"
 
@@ -139,7 +146,7 @@ class Analyser:
         elif head.startswith(fmt.GGUF_MAGICS):
             out.kind = "gguf"
             out.problems.extend(fmt.gguf_problems(head))
-        elif len(head) > 8 and head[8:9] == b"{" and not head.startswith(b"\x80"):
+        elif lower.endswith(".safetensors") or _looks_like_safetensors(head, size):
             out.kind = "safetensors"
             out.problems.extend(fmt.safetensors_problems(handle, size))
         elif _is_tar(head):
