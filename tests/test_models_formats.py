@@ -331,6 +331,6 @@ def test_h5_with_a_broken_heap_reference_is_sai305(tmp_path: Path) -> None:
 
 
 def test_text_pickle_with_a_brace_at_offset_8_is_not_safetensors(tmp_path: Path) -> None:
-    data = b"(dp0\nVa{b\np1\nI1\ns."  # byte 8 is "{"
+    data = b"(dp0\nVab{\np1\nI1\ns."  # byte 8 is "{"
     assert data[8:9] == b"{"
     assert run(tmp_path, {"m.pkl": data}, ["SAI301", "SAI302", "SAI305"]) == set()
