@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import _compat_pickle
 from dataclasses import dataclass
+from functools import lru_cache
 
 DANGEROUS = "dangerous"
 UNKNOWN = "unknown"
@@ -221,6 +222,7 @@ def _dunder(part: str) -> bool:
     return len(part) > 4 and part.startswith("__") and part.endswith("__")
 
 
+@lru_cache(maxsize=8192)  # checkpoints repeat the same few globals thousands of times
 def classify(module: str, name: str, extra_safe: frozenset[str] = frozenset()) -> Verdict:
     """Judge ``module.name``; every dotted component of both is looked at."""
     canon_module, canon_name = canonical(module, name)
