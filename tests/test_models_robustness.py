@@ -65,3 +65,15 @@ def test_truncating_a_payload_at_every_offset_keeps_imports_once_seen() -> None:
         assert (scan.error is not None) or cut == len(data)
         if cut >= global_end:
             assert [i.qualified for i in scan.imports] == ["os.system"]
+
+
+def test_binary_rule_examples_render_as_printable_docs() -> None:
+    from sailint.docs import render_rule_markdown
+    from sailint.registry import find_rule
+
+    for rule_id in ("SAI303", "SAI304"):
+        rule = find_rule(rule_id)
+        assert rule is not None
+        text = render_rule_markdown(rule)
+        assert all(c in "\n\t" or c.isprintable() for c in text)
+        assert "\\x00" in text
