@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from sailint.collectors.integrity import RECOMPUTABLE, DigestClaim, IntegrityRecords
@@ -9,6 +10,8 @@ from sailint.collectors.modelfiles import ModelFiles
 from sailint.context import RuleContext
 from sailint.model import Finding
 
+# Test fixtures are not released artifacts: nobody verifies them, so no record is expected.
+TEST_DIRS = re.compile(r"(^|/)(tests?|testing|fixtures?)/")
 SIGNATURE_NOTE = "payload digests recomputed offline; the signature itself was not verified offline"
 SOURCES = {"manifest": "hash manifest", "signature": "model-signing bundle", "sbom": "SBOM"}
 
@@ -28,6 +31,8 @@ def model_without_integrity(ctx: RuleContext) -> Iterator[Finding]:
                 record.line,
                 f"{SOURCES[record.source]} records the digest of {artifact.path}{note}",
             )
+            continue
+        if TEST_DIRS.search(artifact.path):
             continue
         if records.sbom_digests:
             digest = records.digest(artifact.path)
