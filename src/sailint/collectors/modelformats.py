@@ -176,7 +176,8 @@ def _keras_module(module: str) -> bool:
     return any(module == p or module.startswith(p + ".") for p in KERAS_PACKAGES)
 
 
-H5_SCAN_CAP = 256 * 1024 * 1024
+H5_SCAN_CAP = 64 << 30  # the attribute may sit anywhere: scan it all (1 MiB at a time)
+H5_VALUE_CAP = 256 << 20
 H5_NAME = b"model_config\x00"
 
 
@@ -246,7 +247,7 @@ def _h5_attribute_value(handle: BinaryIO, name_at: int) -> bytes | None:
     handle.seek(data_at)
     if kind == 3:  # fixed-length string, stored inline
         (length,) = struct.unpack("<I", datatype[4:8])
-        return handle.read(min(length, H5_SCAN_CAP))
+        return handle.read(min(length, H5_VALUE_CAP))
     if kind != 9:  # only variable-length strings remain
         return None
     _length, heap, index = struct.unpack("<IQI", handle.read(16))
@@ -262,6 +263,6 @@ def _h5_attribute_value(handle: BinaryIO, name_at: int) -> bytes | None:
         if object_index == 0:
             break  # free space: the rest of the collection is empty
         if object_index == index:
-            return handle.read(min(object_size, H5_SCAN_CAP))
+            return handle.read(min(object_size, H5_VALUE_CAP))
         position += 16 + (object_size + 7) // 8 * 8
     return None
