@@ -334,3 +334,14 @@ def test_text_pickle_with_a_brace_at_offset_8_is_not_safetensors(tmp_path: Path)
     data = b"(dp0\nVab{\np1\nI1\ns."  # byte 8 is "{"
     assert data[8:9] == b"{"
     assert run(tmp_path, {"m.pkl": data}, ["SAI301", "SAI302", "SAI305"]) == set()
+
+
+def test_legacy_tar_storages_records_are_walked(tmp_path: Path) -> None:
+    evil_type = mk.glob("subprocess", "Popen")
+    data = mk.legacy_tar(GOOD, storages=mk.legacy_storages(storage_type=evil_type))
+    assert run(tmp_path / "a", {"m.pt": mk.legacy_tar(GOOD)}, ["SAI301", "SAI305"]) == set()
+    assert run(tmp_path / "b", {"m.pt": data}, ["SAI301"]) == {("m.pt", "SAI301")}
+    assert (
+        "member storages imports dangerous callables: subprocess.Popen"
+        in messages(tmp_path / "b", "SAI301")[0]
+    )

@@ -11,7 +11,13 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from sailint.collectors import modelformats as fmt
-from sailint.collectors.pickles import LEGACY_TORCH_MAGIC, OPCODES, PickleScan, scan_pickle
+from sailint.collectors.pickles import (
+    LEGACY_TORCH_MAGIC,
+    OPCODES,
+    PickleScan,
+    scan_legacy_storages,
+    scan_pickle,
+)
 from sailint.collectors.streams import (
     Budget,
     BudgetExceeded,
@@ -283,8 +289,15 @@ class Analyser:
                     if not info.isfile():
                         continue
                     member = archive.extractfile(info)
-                    if member is not None:
-                        where = _join(label, info.name)
+                    if member is None:
+                        continue
+                    where = _join(label, info.name)
+                    if info.name == "storages" and LEGACY_TAR_MEMBERS <= names | {"tensors"}:
+                        scan = scan_legacy_storages(
+                            member, limit=self.limits.max_bytes, extra_safe=self.extra_safe
+                        )
+                        self.out.streams.append(PickleStream(where, scan))
+                    else:
                         self.nested(member, where, info.name, depth)  # type: ignore[arg-type]
         except tarfile.TarError as error:
             self.problem(label, f"broken tar archive: {error}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import pickletools
+import struct
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -334,6 +335,47 @@ def scan_pickle(
         result.pickles += 1
         if not stacked or (expected and result.pickles >= expected):
             break
+    return result
+
+
+STORAGE_BYTES = {
+    "Double": 8, "Float": 4, "Half": 2, "Long": 8, "Int": 4, "Short": 2, "Char": 1, "Byte": 1,
+    "Bool": 1, "BFloat16": 2, "ComplexDouble": 16, "ComplexFloat": 8, "QUInt8": 1, "QInt8": 1,
+    "QInt32": 4,
+}  # fmt: skip
+
+
+def scan_legacy_storages(
+    stream: BinaryIO, *, limit: int = 1 << 40, extra_safe: frozenset[str] = frozenset()
+) -> PickleScan:
+    """The ``storages`` member of a legacy PyTorch tar: a count, then per storage a pickled
+    ``(key, location, storage_type)`` followed by an int64 element count and raw bytes."""
+    result = PickleScan()
+    reader = CountingReader(stream, limit)
+    walk = _Walk(reader, result, extra_safe)
+    try:
+        count = walk.one()
+        result.pickles += 1
+        if not isinstance(count, int) or count < 0:
+            raise PickleError("storage count is not a non-negative integer", reader.pos)
+        for _ in range(count):
+            record = walk.one()
+            result.pickles += 1
+            kind = record[2] if isinstance(record, tuple) and len(record) == 3 else None
+            name = kind.qualified.rsplit(".", 1)[-1] if isinstance(kind, _Global) else ""
+            element = STORAGE_BYTES.get(name.removesuffix("Storage"))
+            if element is None:
+                raise PickleError(f"unknown storage type {name or '?'}", reader.pos)
+            (numel,) = struct.unpack("<q", reader.exact(8))
+            if numel < 0:
+                raise PickleError("negative storage size", reader.pos)
+            reader.skip(numel * element)
+    except PickleError as error:
+        result.error = f"{error} (offset {error.offset})"
+    except (LimitExceeded, BudgetExceeded) as error:
+        result.error, result.limited = f"stopped: {error}", True
+    except (ValueError, OSError, EOFError, RecursionError, MemoryError) as error:
+        result.error = f"unreadable stream: {error}"
     return result
 
 
