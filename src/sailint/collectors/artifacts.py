@@ -292,9 +292,11 @@ class Analyser:
                     if member is None:
                         continue
                     where = _join(label, info.name)
-                    if info.name == "storages" and LEGACY_TAR_MEMBERS <= names | {"tensors"}:
+                    if info.name == "storages" and names | {"tensors"} >= LEGACY_TAR_MEMBERS:
                         scan = scan_legacy_storages(
-                            member, limit=self.limits.max_bytes, extra_safe=self.extra_safe
+                            member,  # type: ignore[arg-type]
+                            limit=self.limits.max_bytes,
+                            extra_safe=self.extra_safe,
                         )
                         self.out.streams.append(PickleStream(where, scan))
                     else:

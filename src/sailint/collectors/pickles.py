@@ -348,8 +348,11 @@ STORAGE_BYTES = {
 def scan_legacy_storages(
     stream: BinaryIO, *, limit: int = 1 << 40, extra_safe: frozenset[str] = frozenset()
 ) -> PickleScan:
-    """The ``storages`` member of a legacy PyTorch tar: a count, then per storage a pickled
-    ``(key, location, storage_type)`` followed by an int64 element count and raw bytes."""
+    """Walk the ``storages`` member of a legacy PyTorch tar.
+
+    Layout: a pickled count, then per storage a pickled ``(key, location, storage_type)``
+    followed by an int64 element count and the raw bytes (skipped).
+    """
     result = PickleScan()
     reader = CountingReader(stream, limit)
     walk = _Walk(reader, result, extra_safe)
