@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from sailint.collectors.integrity import file_digest, is_manifest_name
-from sailint.collectors.mlsignals import is_dataset_file
-from sailint.collectors.modelfiles import ModelFiles, read_lfs_pointer
-from sailint.config import ConfigError, load_config
-from sailint.project import Project
+if TYPE_CHECKING:  # the CLI imports this module eagerly; the scanner loads only when run
+    from sailint.project import Project
 
 
 def manifest_line(digest: str, path: str) -> str:
@@ -32,6 +30,10 @@ def manifest_line(digest: str, path: str) -> str:
 
 def hashed_files(project: Project) -> list[str]:
     """Model artifacts (by content and name) and dataset files, without integrity records."""
+    from sailint.collectors.integrity import is_manifest_name
+    from sailint.collectors.mlsignals import is_dataset_file
+    from sailint.collectors.modelfiles import ModelFiles
+
     models = [artifact.path for artifact in project.get(ModelFiles).artifacts]
     datasets = [path for path in project.files if is_dataset_file(path)]
     return sorted(p for p in set(models) | set(datasets) if not is_manifest_name(p))
@@ -39,6 +41,11 @@ def hashed_files(project: Project) -> list[str]:
 
 def build_manifest(root: Path, base: Path, exclude: Path | None = None) -> tuple[str, list[str]]:
     """The manifest text for the project at ``root`` with paths relative to ``base``."""
+    from sailint.collectors.integrity import file_digest
+    from sailint.collectors.modelfiles import read_lfs_pointer
+    from sailint.config import ConfigError, load_config
+    from sailint.project import Project
+
     try:
         config = load_config(root)
     except ConfigError as error:
