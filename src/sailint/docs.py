@@ -44,7 +44,11 @@ def _fence(example: ExampleFile) -> str:
     if example.path.rsplit("/", 1)[-1].startswith("Dockerfile"):
         language = "dockerfile"
     fence = "````" if "```" in example.content else "```"
-    return f"`{example.path}`:\n\n{fence}{language}\n{example.content.rstrip()}\n{fence}\n"
+    # Binary examples (zip, safetensors headers) are shown with their control bytes escaped.
+    content = "".join(
+        c if c in "\n\t" or c.isprintable() else f"\\x{ord(c):02x}" for c in example.content
+    )
+    return f"`{example.path}`:\n\n{fence}{language}\n{content.rstrip()}\n{fence}\n"
 
 
 def _references(rule: RuleMeta) -> list[str]:

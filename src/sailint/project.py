@@ -54,6 +54,7 @@ class Project:
         self._views: dict[type[View], View] = {}
         self._skipped: dict[str, Skipped] = {s.path: s for s in self.inventory.skipped}
         self.analysed: set[str] = set()
+        self.claimed: set[str] = set()  # binary files a collector analysed (model files ...)
         self.notifications: list[Notification] = []
         self.evidence: list[Evidence] = []
 
@@ -170,10 +171,17 @@ class Project:
     def claim(self, path: str) -> None:
         """Mark a file as analysed by a binary-aware collector (e.g. model files)."""
         self.analysed.add(path)
+        self.claimed.add(path)
 
     def skipped(self) -> list[Skipped]:
         """Every skip, plus binary files that no collector analysed."""
-        result = dict(self._skipped)
+        # A claimed binary file was analysed; that it is not text (e.g. when the engine reads the
+        # line of a finding on it) is no skip.
+        result = {
+            path: item
+            for path, item in self._skipped.items()
+            if not (path in self.claimed and item.reason.endswith("text not read"))
+        }
         for path in self.files:
             if path in self.analysed or path in result or path in self._text:
                 continue

@@ -1,1 +1,1 @@
-"""Subcommands that do more than scan (``sailint init``)."""
+"""Subcommands of the ``sailint`` CLI that live outside ``cli.py``."""
