@@ -177,11 +177,18 @@ def classify_install(command: Command, project: Project, snippet: Snippet) -> In
 def _saved_to(command: Command) -> str | None:
     """The file a curl/wget command writes, if any."""
     argv = command.argv
-    for option in ("-o", "--output", "-O", "--output-document"):
-        if option in argv[:-1]:
-            target = argv[argv.index(option) + 1]
-            if command.name == "wget" or option != "-O":
-                return None if target == "-" else target
+    letter = "O" if command.name == "wget" else "o"
+    for index, arg in enumerate(argv[1:], start=1):
+        value: str | None = None
+        if arg in ("--output", "--output-document") and index + 1 < len(argv):
+            value = argv[index + 1]
+        elif arg.startswith(("--output=", "--output-document=")):
+            value = arg.split("=", 1)[1]
+        elif re.match(r"^-[A-Za-z]+", arg) and not arg.startswith("--") and letter in arg:
+            rest = arg[arg.index(letter) + 1 :]  # `-qO file`, `-sSLo file` or `-ofile`
+            value = rest or (argv[index + 1] if index + 1 < len(argv) else None)
+        if value is not None:
+            return None if value == "-" else value
     urls = [a for a in argv if re.match(r"^https?://", a)]
     if urls and (command.name == "wget" or "-O" in argv or "--remote-name" in argv):
         return urls[-1].rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0]
@@ -218,9 +225,11 @@ def _download_findings(snippet: Snippet, ctx: RuleContext) -> Iterator[Finding]:
                 target = _saved_to(command)
                 if target:
                     saved[target.rsplit("/", 1)[-1]] = (command.line, target)
-            elif name in VERIFIERS or (name == "echo" and "sha256sum" in command.argv):
-                for word in command.argv:
-                    saved.pop(word.rsplit("/", 1)[-1], None)
+            elif any(p.name in VERIFIERS for p in pipeline):
+                # `sha256sum -c f.sha256`, `echo "<hash>  f" | sha256sum -c -`, `gpg --verify f`
+                words = " ".join(w for p in pipeline for w in p.argv)
+                for key in [k for k in saved if k in words]:
+                    saved.pop(key)
             else:
                 run = command.argv[1] if _is_interpreter(name) and len(command.argv) > 1 else None
                 run = run if run and not run.startswith("-") else None
