@@ -23,7 +23,7 @@ def action_problem(uses: str) -> str | None:
     if uses.startswith(("./", ".\\")):
         return None
     if uses.startswith("docker://"):
-        return None if DIGEST.search(uses) else "a Docker image without an `@sha256:` digest"
+        return None if DIGEST.search(uses) else "an image tag, not an `@sha256:` digest"
     if "${{" in uses:
         return None  # GitHub rejects expressions in `uses:`; nothing to pin here
     _name, at, ref = uses.partition("@")
@@ -48,11 +48,15 @@ def unpinned_action(ctx: RuleContext) -> Iterator[Finding]:
                 uses = scalar(node)
                 problem = action_problem(uses.strip()) if uses else None
                 if uses and problem:
+                    fix = (
+                        "pin its digest (`docker://image@sha256:<digest>`)"
+                        if uses.startswith("docker://")
+                        else "pin a full commit SHA (`owner/repo@<40 hex>  # vX.Y.Z`)"
+                    )
                     yield ctx.finding(
                         document.path,
                         line(node),
-                        f"`{uses}` is pinned to {problem}: pin a full commit SHA "
-                        "(`owner/repo@<40 hex>  # vX.Y.Z`)",
+                        f"`{uses}` is pinned to {problem}: {fix}",
                         column=int(node.start_mark.column) + 1,
                     )
 
@@ -126,7 +130,14 @@ def unpinned_image(ctx: RuleContext) -> Iterator[Finding]:
     for dockerfile in ctx.project.get(Dockerfiles).files:
         for number, image, note in _stage_sources(dockerfile, dockerfile.stages):
             problem = image_problem(image)
-            if problem:
+            if problem and note.startswith(" (build argument"):
+                yield ctx.finding(
+                    dockerfile.path,
+                    number,
+                    f"image `{image}` is chosen at build time{note}, so no pinned image is "
+                    "recorded: give the argument a default of the form `image:tag@sha256:<digest>`",
+                )
+            elif problem:
                 yield ctx.finding(
                     dockerfile.path,
                     number,
