@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from sailint.collectors.shell import parse_shell
 from sailint.collectors.workflows import Job, Step, Workflows, YamlFile, jobs, scalar_block
 from sailint.collectors.yamlnodes import get, items, line, scalar
 from sailint.context import RuleContext
@@ -15,11 +16,12 @@ PUBLISH_ACTIONS = {
     "softprops/action-gh-release": "creates a GitHub release",
     "ncipollo/release-action": "creates a GitHub release",
 }
-PUBLISH_COMMANDS = re.compile(
-    r"\b(twine\s+upload|uv\s+publish|poetry\s+publish|flit\s+publish|hatch\s+publish|"
-    r"pdm\s+publish|huggingface-cli\s+upload|hf\s+upload|docker\s+push|gh\s+release\s+create|"
-    r"push_to_hub\(|upload_folder\()"
-)
+# Command words that publish: (program, subcommand words).
+PUBLISH_COMMANDS = (
+    ("twine", "upload"), ("uv", "publish"), ("poetry", "publish"), ("flit", "publish"),
+    ("hatch", "publish"), ("pdm", "publish"), ("huggingface-cli", "upload"), ("hf", "upload"),
+    ("docker", "push"), ("gh", "release create"),
+)  # fmt: skip
 PROVENANCE_ACTIONS = (
     "actions/attest-build-provenance",
     "actions/attest-sbom",
@@ -27,14 +29,33 @@ PROVENANCE_ACTIONS = (
     "slsa-framework/slsa-github-generator",
     "sigstore/gh-action-sigstore-python",
 )
-PROVENANCE_COMMANDS = re.compile(
-    r"\b(cosign\s+(sign|attest)|sigstore\s+sign|model[_-]signing\s+sign|gh\s+attestation\b)"
-)
+PROVENANCE_COMMANDS = (
+    ("cosign", "sign"), ("cosign", "attest"), ("sigstore", "sign"), ("model_signing", "sign"),
+    ("model-signing", "sign"), ("gh", "attestation"),
+)  # fmt: skip
 
 
 def _grants_id_token(node: object) -> bool:
     permissions = get(node, "permissions")  # type: ignore[arg-type]
     return scalar(get(permissions, "id-token")) == "write" or scalar(permissions) == "write-all"
+
+
+def _matching(
+    document: YamlFile, step: Step, table: tuple[tuple[str, str], ...]
+) -> Iterator[tuple[int, str]]:
+    """``(file line, "program sub")`` of the commands of a ``run:`` step listed in ``table``."""
+    if step.run is None:
+        return
+    block = scalar_block(document, step.run)
+    for command in parse_shell(block.text).commands:
+        argv = command.argv
+        if command.name.startswith("python") and argv[1:2] == ["-m"]:
+            argv = argv[2:]  # python -m twine upload
+        for program, sub in table:
+            words = sub.split()
+            if argv[:1] == [program] and argv[1 : 1 + len(words)] == words:
+                number = block.lines[min(command.line, len(block.lines)) - 1]
+                yield number, f"{program} {sub}"
 
 
 def _publishes(document: YamlFile, step: Step) -> Iterator[tuple[int, str]]:
@@ -43,12 +64,8 @@ def _publishes(document: YamlFile, step: Step) -> Iterator[tuple[int, str]]:
     pushes = (scalar(get(step.with_, "push")) or "").lower() == "true"
     if step.action == "docker/build-push-action" and step.uses_node is not None and pushes:
         yield line(step.uses_node), "pushes a container image"
-    if step.run is not None:
-        block = scalar_block(document, step.run)
-        for number, text in zip(block.lines, block.text.split("\n"), strict=False):
-            match = PUBLISH_COMMANDS.search(text)
-            if match and not text.lstrip().startswith("#"):
-                yield number, f"runs `{match.group(1).rstrip('(')}`"
+    for number, command in _matching(document, step, PUBLISH_COMMANDS):
+        yield number, f"runs `{command}`"
 
 
 def _provenance(document: YamlFile, job: Job, id_token: bool) -> bool:
@@ -70,12 +87,11 @@ def _provenance(document: YamlFile, job: Job, id_token: bool) -> bool:
             and not get(step.with_, "password")
         ):
             return True  # Trusted Publishing, which also uploads PEP 740 attestations
-        if step.run is not None:
-            text = str(step.run.value)
-            if PROVENANCE_COMMANDS.search(text):
-                return True
-            if trusted and re.search(r"\buv\s+publish\b", text) and "--token" not in text:
-                return True
+        if any(_matching(document, step, PROVENANCE_COMMANDS)):
+            return True
+        text = str(step.run.value) if step.run is not None else ""
+        if trusted and re.search(r"\buv\s+publish\b", text) and "--token" not in text:
+            return True  # uv publish uses Trusted Publishing when an OIDC token is available
     return False
 
 
