@@ -14,6 +14,7 @@ from sailint.collectors.workflows import (
     YamlFile,
     expressions,
     jobs,
+    locate,
     scalar_block,
     triggers,
 )
@@ -157,17 +158,21 @@ def workflow_script_injection(ctx: RuleContext) -> Iterator[Finding]:
     for document in ctx.project.get(Workflows).of_kind("workflow", "action"):
         for job in jobs(document):
             for _, node, where in _script_nodes(job):
-                block = scalar_block(document, node)
-                for index, expression in expressions(block.text):
+                cursor = 0
+                for _, expression in expressions(str(node.value)):
                     match = UNTRUSTED.search(_normalised(expression))
-                    if match:
-                        number = block.lines[min(index, len(block.lines) - 1)]
-                        yield ctx.finding(
-                            document.path,
-                            number,
-                            f"`${{{{ {expression} }}}}` is attacker-controlled and is pasted into "
-                            f"the {where} script: pass it through `env:` and quote the variable",
-                        )
+                    if not match:
+                        continue
+                    # Search the file, not the value: folded and quoted scalars move lines.
+                    number, column = locate(document, node, expression, cursor)
+                    cursor = number
+                    yield ctx.finding(
+                        document.path,
+                        number,
+                        f"`${{{{ {expression} }}}}` is attacker-controlled and is pasted into "
+                        f"the {where} script: pass it through `env:` and quote the variable",
+                        column=column,
+                    )
 
 
 def checkout_persists_credentials(ctx: RuleContext) -> Iterator[Finding]:

@@ -152,6 +152,16 @@ def expressions(text: str) -> list[tuple[int, str]]:
     return [(text.count("\n", 0, m.start()), m.group(1).strip()) for m in EXPRESSION.finditer(text)]
 
 
+def locate(document: YamlFile, node: Node, needle: str, after: int = 0) -> tuple[int, int]:
+    """File ``(line, column)`` of the first ``needle`` inside ``node`` at or after line ``after``."""
+    first, last = line(node), int(node.end_mark.line) + 1
+    for number in range(max(first, after), min(last, len(document.lines)) + 1):
+        column = document.lines[number - 1].find(needle)
+        if column >= 0:
+            return number, column + 1
+    return max(first, after), 1
+
+
 class Workflows(View):
     """GitHub workflows, composite actions, GitLab CI and compose files as line-aware nodes."""
 
