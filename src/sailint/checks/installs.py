@@ -190,7 +190,8 @@ def _saved_to(command: Command) -> str | None:
         if value is not None:
             return None if value == "-" else value
     urls = [a for a in argv if re.match(r"^https?://", a)]
-    if urls and (command.name == "wget" or "-O" in argv or "--remote-name" in argv):
+    remote_name = any(re.match(r"^-[A-Za-z]*O[A-Za-z]*$", a) for a in argv[1:])  # curl -fsSLO
+    if urls and (command.name == "wget" or remote_name or "--remote-name" in argv):
         return urls[-1].rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0]
     for operator, target in command.redirects:
         if operator in (">", ">>"):

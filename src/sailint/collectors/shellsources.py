@@ -54,6 +54,14 @@ def _mapped(path: str, origin: str, text: str, lines: list[int]) -> Snippet:
     return Snippet(path, origin, ShellScript(pipelines, problems))
 
 
+def _recipe(text: str, variables: dict[str, str]) -> str:
+    """A recipe line as the shell sees it: prefixes stripped, make variables expanded."""
+    recipe = text.strip().lstrip("@-+").lstrip()
+    for _ in range(3):  # nested variables, bounded
+        recipe = MAKE_VARIABLE.sub(lambda m: variables.get(m.group(1), m.group(0)), recipe)
+    return recipe.replace("$$", "$")
+
+
 def makefile_recipes(text: str) -> list[tuple[str, list[int]]]:
     """Each recipe line of a Makefile (continuations joined) with make variables expanded."""
     variables: dict[str, str] = {}
@@ -71,10 +79,7 @@ def makefile_recipes(text: str) -> list[tuple[str, list[int]]]:
                 chunk.append(lines[index].lstrip("\t"))
                 numbers.append(index + 1)
                 index += 1
-            recipe = "\n".join(chunk).lstrip().lstrip("@-+").lstrip()
-            for _ in range(3):  # nested variables, bounded
-                recipe = MAKE_VARIABLE.sub(lambda m: variables.get(m.group(1), m.group(0)), recipe)
-            recipes.append((recipe.replace("$$", "$"), numbers))
+            recipes.append((_recipe("\n".join(chunk), variables), numbers))
             continue
         assign = MAKE_ASSIGN.match(raw)
         if assign and not raw.startswith("\t"):
@@ -84,7 +89,7 @@ def makefile_recipes(text: str) -> list[tuple[str, list[int]]]:
             in_rule = True
             target_recipe = raw.split(";", 1)
             if len(target_recipe) == 2 and target_recipe[1].strip():
-                recipes.append((target_recipe[1].strip(), [number]))
+                recipes.append((_recipe(target_recipe[1], variables), [number]))
         elif raw.strip() and not raw.startswith("#"):
             in_rule = in_rule and raw.startswith((" ", "\t"))
     return recipes
