@@ -48,7 +48,7 @@ def test_wrappers_assignments_and_reserved_words_are_removed() -> None:
     command = parse_shell(
         "if true; then PIP_NO_CACHE_DIR=1 sudo -E -u ci env A=1 pip3 install x; fi"
     )
-    pip = [c for c in command.commands if c.name == "pip3"][0]
+    pip = next(c for c in command.commands if c.name == "pip3")
     assert pip.argv == ["pip3", "install", "x"]
     assert pip.env == {"PIP_NO_CACHE_DIR": "1", "A": "1"}
     assert pip.sudo is True
