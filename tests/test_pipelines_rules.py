@@ -191,3 +191,27 @@ def test_permissions_message_and_evidence(tmp_path: Path) -> None:
         )
     ]
     assert [(e.rule_id, e.path, e.line) for e in report.evidence] == [("SAI505", "Dockerfile", 2)]
+
+
+def test_pre_commit_file_mode_sees_requirement_files_on_disk(tmp_path: Path) -> None:
+    from sailint.config import Config
+    from sailint.engine import scan_project
+
+    _write(
+        tmp_path,
+        {
+            "requirements.txt": "numpy==1.26.4\n",
+            "docker/Dockerfile": (
+                f"FROM python:3.11@{DIGEST}\n"
+                "COPY requirements.txt /tmp/requirements.txt\n"
+                "RUN pip install -r /tmp/requirements.txt\n"
+                "RUN pip install -r missing.txt\n"
+            ),
+        },
+    )
+    config = Config()
+    config.select = ["SAI104"]
+    report = scan_project(tmp_path, config, only=["docker/Dockerfile"])
+    assert [(f.location.path, f.location.line) for f in report.open_findings] == [
+        ("docker/Dockerfile", 4)
+    ]

@@ -36,7 +36,8 @@ _UNTRUSTED = [
 ]
 UNTRUSTED = re.compile(r"(?<![\w.])(" + "|".join(_UNTRUSTED) + r")(?![\w])")
 PR_HEAD = re.compile(
-    r"github\.event\.pull_request\.head\.(sha|ref|repo\.full_name)|github\.head_ref|"
+    r"github\.event\.pull_request\.(head\.(sha|ref|repo\.full_name)|merge_commit_sha)|"
+    r"github\.head_ref|"
     r"github\.event\.workflow_run\.head_(sha|branch)|refs/pull/|"
     r"github\.event\.workflow_run\.head_repository\.full_name"
 )

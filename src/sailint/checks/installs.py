@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -127,9 +128,16 @@ def _requirement_file_known(project: Project, snippet: Snippet, path: str) -> bo
     if re.match(r"^[a-z]+://", path):
         return False
     here = snippet.path.rsplit("/", 1)[0] if "/" in snippet.path else ""
-    candidates = {path.lstrip("/"), f"{here}/{path}".lstrip("/"), path.removeprefix("./")}
+    candidates = {
+        posixpath.normpath(c)
+        for c in (path.lstrip("/"), f"{here}/{path}".lstrip("/"), path.removeprefix("./"))
+    }
+    candidates = {c for c in candidates if not c.startswith("..")}
+    candidates.add(path.rsplit("/", 1)[-1])
     if any(c in project.files for c in candidates):
         return True
+    if project.file_mode and any((project.root / c).is_file() for c in candidates):
+        return True  # pre-commit mode: the inventory holds only the files being committed
     base = path.rsplit("/", 1)[-1]
     return any(p.rsplit("/", 1)[-1] == base for p in project.files)
 

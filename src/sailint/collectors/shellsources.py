@@ -154,7 +154,8 @@ class ShellCommands(View):
         for path in sorted(project.paths(*MAKEFILES)):
             for recipe, lines in makefile_recipes(project.text(path) or ""):
                 snippets.append(_mapped(path, "makefile", recipe, lines))
-        for source in project.get(PythonSources).sources:
+        notebooks = project.paths("*.ipynb")
+        for source in project.get(PythonSources).sources if notebooks else []:
             if source.kind == "notebook" and source.magics:
                 magics = [(m.text, m.location.line) for m in source.magics]
                 for text, lines in notebook_shell(magics):
