@@ -9,6 +9,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 # A document whose aliases expand to more nodes than this is rejected ("billion laughs").
 MAX_EXPANDED_NODES = 200_000
+# libyaml's composer keeps the same marks and styles and is about ten times faster.
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class YamlError(Exception):
@@ -41,7 +43,7 @@ def _expanded_size(root: Node, limit: int) -> int:
 def compose(text: str, limit: int = MAX_EXPANDED_NODES) -> Node | None:
     """The first document of ``text`` as a node tree (None when empty); raises YamlError."""
     try:
-        documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        documents = list(yaml.compose_all(text, Loader=LOADER))
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else 1
