@@ -21,10 +21,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "rules"
 def build(root: Path, copies: int) -> int:
     """Copy every pipeline fixture case ``copies`` times under ``root``; return the file count."""
     cases = [
-        case
-        for rule in RULES
-        for case in sorted(FIXTURES.glob(f"{rule}-*/*"))
-        if case.is_dir()
+        case for rule in RULES for case in sorted(FIXTURES.glob(f"{rule}-*/*")) if case.is_dir()
     ]
     for index in range(copies):
         for case in cases:
