@@ -215,3 +215,24 @@ def test_pre_commit_file_mode_sees_requirement_files_on_disk(tmp_path: Path) -> 
     assert [(f.location.path, f.location.line) for f in report.open_findings] == [
         ("docker/Dockerfile", 4)
     ]
+
+
+def test_evidence_for_pinned_pipelines(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            ".github/workflows/ci.yml": (
+                f"on: push\npermissions:\n  contents: read\njobs:\n  t:\n    steps:\n"
+                f"      - uses: actions/checkout@{SHA}  # v4\n      - uses: ./.github/actions/x\n"
+            ),
+            "Dockerfile": f"FROM python:3.11@{DIGEST} AS build\nFROM build\nFROM scratch\n",
+            "wheels.sh": "pip install --no-index --find-links ./wheelhouse torch transformers\n",
+        },
+    )
+    report = scan(tmp_path, ["SAI104", "SAI106", "SAI107", "SAI501"])
+    assert report.open_findings == []
+    assert sorted((e.rule_id, e.path, e.line, e.description) for e in report.evidence) == [
+        ("SAI106", ".github/workflows/ci.yml", 7, "all 2 `uses:` pinned to commits"),
+        ("SAI107", "Dockerfile", 1, "every base image pinned by digest"),
+        ("SAI501", ".github/workflows/ci.yml", 3, "read-only top-level token permissions"),
+    ]

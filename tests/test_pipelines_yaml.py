@@ -119,3 +119,8 @@ def test_suppression_comment_in_a_workflow(tmp_path: Path) -> None:
     report = scan(tmp_path, ["SAI106"])
     assert report.open_findings == []
     assert [f.location.line for f in report.suppressed_findings] == [7]
+
+
+def test_deep_nesting_is_an_error_not_a_crash() -> None:
+    with pytest.raises(YamlError):
+        compose("a: " + "[" * 50_000 + "]" * 50_000)

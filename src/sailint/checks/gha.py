@@ -73,6 +73,8 @@ def excessive_workflow_permissions(ctx: RuleContext) -> Iterator[Finding]:
         all_jobs = jobs(document)
         top = get(document.root, "permissions")
         if top is not None:
+            if not any(_writes(top)):
+                ctx.evidence(document.path, line(top), "read-only top-level token permissions")
             for node, grant in _writes(top):
                 yield ctx.finding(
                     document.path,

@@ -150,6 +150,8 @@ def classify_install(command: Command, project: Project, snippet: Snippet) -> In
     tool, args = parsed
     if "--require-hashes" in args or command.env.get("PIP_REQUIRE_HASHES", "") in ("1", "true"):
         return None
+    if "--no-index" in args or "--offline" in args:
+        return None  # only local wheels (--find-links / the cache) can be installed
     targets: list[str] = []
     unknown_files: list[str] = []
     constrained = "PIP_CONSTRAINT" in command.env

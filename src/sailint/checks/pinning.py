@@ -41,24 +41,31 @@ def action_problem(uses: str) -> str | None:
 def unpinned_action(ctx: RuleContext) -> Iterator[Finding]:
     """SAI106: ``uses:`` of steps, composite-action steps and reusable workflows."""
     for document in ctx.project.get(Workflows).of_kind("workflow", "action"):
+        candidates: list[Node] = []
         for job in jobs(document):
-            candidates: list[Node] = [n for n in [get(job.node, "uses")] if n is not None]
+            candidates += [n for n in [get(job.node, "uses")] if n is not None]
             candidates += [step.uses_node for step in job.steps if step.uses_node is not None]
-            for node in candidates:
-                uses = scalar(node)
-                problem = action_problem(uses.strip()) if uses else None
-                if uses and problem:
-                    fix = (
-                        "pin its digest (`docker://image@sha256:<digest>`)"
-                        if uses.startswith("docker://")
-                        else "pin a full commit SHA (`owner/repo@<40 hex>  # vX.Y.Z`)"
-                    )
-                    yield ctx.finding(
-                        document.path,
-                        line(node),
-                        f"`{uses}` is pinned to {problem}: {fix}",
-                        column=int(node.start_mark.column) + 1,
-                    )
+        pinned = 0
+        for node in candidates:
+            uses = scalar(node)
+            problem = action_problem(uses.strip()) if uses else None
+            pinned += problem is None
+            if uses and problem:
+                fix = (
+                    "pin its digest (`docker://image@sha256:<digest>`)"
+                    if uses.startswith("docker://")
+                    else "pin a full commit SHA (`owner/repo@<40 hex>  # vX.Y.Z`)"
+                )
+                yield ctx.finding(
+                    document.path,
+                    line(node),
+                    f"`{uses}` is pinned to {problem}: {fix}",
+                    column=int(node.start_mark.column) + 1,
+                )
+        if candidates and pinned == len(candidates):
+            ctx.evidence(
+                document.path, line(candidates[0]), f"all {pinned} `uses:` pinned to commits"
+            )
 
 
 def image_problem(image: str) -> str | None:
@@ -128,7 +135,10 @@ def _yaml_images(document: YamlFile) -> Iterator[tuple[Node, str]]:
 def unpinned_image(ctx: RuleContext) -> Iterator[Finding]:
     """SAI107: Dockerfile FROM / COPY --from, compose, workflow, action and GitLab images."""
     for dockerfile in ctx.project.get(Dockerfiles).files:
-        for number, image, note in _stage_sources(dockerfile, dockerfile.stages):
+        sources = list(_stage_sources(dockerfile, dockerfile.stages))
+        if sources and not any(image_problem(image) for _, image, _ in sources):
+            ctx.evidence(dockerfile.path, sources[0][0], "every base image pinned by digest")
+        for number, image, note in sources:
             problem = image_problem(image)
             if problem and note.startswith(" (build argument"):
                 yield ctx.finding(
