@@ -115,3 +115,51 @@ def test_suppression_comment_in_a_dockerfile(tmp_path: Path) -> None:
     report = scan(tmp_path, ["SAI107"])
     assert report.open_findings == []
     assert [f.location.line for f in report.suppressed_findings] == [2]
+
+
+def test_a_large_cuda_build_in_the_style_of_inference_servers(tmp_path: Path) -> None:
+    """Constructs seen in real LLM-serving Dockerfiles: chained ARG defaults, control flow in
+    RUN, comment lines inside continuations, versioned interpreters, lower-case `as`."""
+    (tmp_path / "requirements").mkdir()
+    (tmp_path / "requirements" / "cuda.txt").write_text("torch==2.3.1\n", encoding="utf-8")
+    (tmp_path / "Dockerfile").write_text(
+        "ARG CUDA_VERSION=12.8.1\n"
+        "ARG PYTHON_VERSION=3.12\n"
+        "ARG BUILD_BASE_IMAGE=nvidia/cuda:${CUDA_VERSION}-devel-ubuntu22.04\n"
+        'ARG GET_PIP_URL="https://bootstrap.pypa.io/get-pip.py"\n'
+        "FROM ${BUILD_BASE_IMAGE} AS base\n"
+        "ARG PYTHON_VERSION\n"
+        "ARG GET_PIP_URL\n"
+        "RUN apt-get update -y \\\n"
+        "    && for i in 1 2 3; do \\\n"
+        "        add-apt-repository -y ppa:deadsnakes/ppa && break || \\\n"
+        '        { echo "Attempt $i failed"; sleep 5; }; \\\n'
+        "    done \\\n"
+        "    && curl -sS ${GET_PIP_URL} | python${PYTHON_VERSION} \\\n"
+        "    && python3 -m pip --version\n"
+        "RUN --mount=type=cache,target=/root/.cache/uv \\\n"
+        "    python3 -m pip install uv\n"
+        "COPY requirements/cuda.txt requirements/cuda.txt\n"
+        "RUN --mount=type=cache,target=/root/.cache/uv \\\n"
+        '    if [ "$TARGETPLATFORM" = "linux/arm64" ]; then \\\n'
+        "        # nightly torch first\n"
+        "        uv pip install --system --index-url ${INDEX}/cu128 \\\n"
+        '            "torch==2.8.0.dev20250318+cu128" --pre pytorch_triton==3.3.0+gitab727c40; \\\n'
+        "    fi \\\n"
+        "    && uv pip install --system -r requirements/cuda.txt\n"
+        "FROM base as dev\n"
+        'RUN uv pip install --system "git+https://github.com/state-spaces/mamba@v2.2.4"\n'
+        "RUN uv pip install --system dist/*.whl --verbose\n",
+        encoding="utf-8",
+    )
+    report = scan(tmp_path, ["SAI104", "SAI107", "SAI505"])
+    found = sorted((f.rule_id, f.location.line) for f in report.open_findings)
+    assert found == [
+        ("SAI104", 13),  # curl ... | python${PYTHON_VERSION}
+        ("SAI104", 16),  # python3 -m pip install uv
+        ("SAI104", 26),  # git+ URL at a tag
+        ("SAI107", 5),  # nvidia/cuda:12.8.1-devel-ubuntu22.04 (chained ARG default)
+        ("SAI505", 25),  # final stage `dev` inherits no USER
+    ]
+    images = [f.message for f in report.open_findings if f.rule_id == "SAI107"]
+    assert images[0].startswith("image `nvidia/cuda:12.8.1-devel-ubuntu22.04` has a tag")

@@ -16,7 +16,10 @@ from sailint.model import Finding
 from sailint.project import Project
 
 PIP_NAME = re.compile(r"^pip(\d+(\.\d+)?)?$")
-PYTHON_NAME = re.compile(r"^(python(\d+(\.\d+)?)?|py|\{sys\.executable\}|\$\{?PYTHON\}?)$")
+# python, python3.11, python${PYTHON_VERSION}, {sys.executable} (notebooks), $PYTHON
+PYTHON_NAME = re.compile(
+    r"^(python(\d+(\.\d+)?|\$\{?\w+\}?)?|py|\{sys\.executable\}|\$\{?PYTHON\w*\}?)$"
+)
 CONDA_NAMES = {"conda", "mamba", "micromamba"}
 # Options (of pip, uv pip, pipx, conda) that consume the following word.
 VALUE_OPTIONS = {

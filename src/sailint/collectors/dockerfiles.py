@@ -207,8 +207,8 @@ def _stages(instructions: list[Instruction]) -> list[Stage]:
     for instruction in instructions:
         if instruction.keyword == "ARG" and not stages:
             for name, value in _arg_pairs(instruction.args):
-                if value is not None:
-                    global_args[name] = value
+                if value is not None:  # defaults may use earlier ARGs: `nvidia/cuda:${CUDA}-...`
+                    global_args[name] = expand(value, global_args)[0]
         elif instruction.keyword == "FROM":
             words = instruction.args.split()
             image, unknown = expand(words[0] if words else "", global_args)
@@ -226,7 +226,7 @@ def _stages(instructions: list[Instruction]) -> list[Stage]:
             if instruction.keyword == "ARG":
                 for name, value in _arg_pairs(instruction.args):
                     if value is not None:
-                        stage.env[name] = value
+                        stage.env[name] = expand(value, stage.env)[0]
                     elif name in global_args:
                         stage.env[name] = global_args[name]
             elif instruction.keyword == "ENV":
