@@ -98,11 +98,13 @@ def test_unknown_instruction_and_unterminated_heredoc(tmp_path: Path) -> None:
 def test_binary_dockerfile_is_a_reported_skip(tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_bytes(b"FROM python\x00\xff\n")
     (tmp_path / "Containerfile").write_text("FROM python:3.12\n", encoding="utf-8")
+    (tmp_path / "Dockerfile.dockerignore").write_text("**/*.ckpt\n.git\n", encoding="utf-8")
     report = scan(tmp_path, ["SAI107"])
     assert [(f.location.path, f.location.line) for f in report.open_findings] == [
         ("Containerfile", 1)
     ]
     assert [s.path for s in report.skipped] == ["Dockerfile"]
+    assert report.notifications == []  # the ignore file is not read as a Dockerfile
 
 
 def test_suppression_comment_in_a_dockerfile(tmp_path: Path) -> None:

@@ -17,6 +17,8 @@ from sailint.project import Project, View
 DOCKERFILE_PATTERNS = (
     "Dockerfile", "*.Dockerfile", "Dockerfile.*", "*.dockerfile", "Containerfile", "Containerfile.*",
 )  # fmt: skip
+# `Dockerfile.dockerignore` (BuildKit's per-Dockerfile ignore file) and docs are not Dockerfiles.
+NOT_DOCKERFILE = re.compile(r".*\.(dockerignore|md|rst|txt|json|ya?ml|sh|py|lock)$")
 KNOWN_INSTRUCTIONS = {
     "FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT",
     "VOLUME", "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL",
@@ -275,6 +277,8 @@ class Dockerfiles(View):
         """See ``View.build``; reading problems become notifications with file and line."""
         files: list[Dockerfile] = []
         for path in sorted(project.paths(*DOCKERFILE_PATTERNS)):
+            if NOT_DOCKERFILE.match(path.rsplit("/", 1)[-1]):
+                continue
             text = project.text(path)
             if text is None:
                 continue
