@@ -236,3 +236,83 @@ def test_evidence_for_pinned_pipelines(tmp_path: Path) -> None:
         ("SAI107", "Dockerfile", 1, "every base image pinned by digest"),
         ("SAI501", ".github/workflows/ci.yml", 3, "read-only top-level token permissions"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("line", "tool", "unpinned"),
+    [
+        ("uv tool install ruff", "uv tool", ["ruff"]),
+        ("uv tool install ruff==0.5.7", None, None),
+        ("pipx inject poetry poetry-plugin-export", "pipx", ["poetry-plugin-export"]),
+        ("poetry add transformers", "poetry", ["transformers"]),
+        ("poetry self add poetry-plugin-export@1.8.0", None, None),
+        ("poetry install --sync", None, None),
+        ("python3 -mpip install accelerate", "pip", ["accelerate"]),
+        ("python -u -m pip install --user wandb", "pip", ["wandb"]),
+        ("python -m pip download torch", None, None),
+        ("PIP_CONSTRAINT=constraints.txt pip install transformers", None, None),
+        ("pip install --constraint=constraints.txt transformers", None, None),
+        ("uv pip install -c constraints.txt transformers", None, None),
+        (
+            "conda install -c pytorch -n train pytorch=2.3.1=py3.11_cuda12.1_cudnn8.9.2_0",
+            None,
+            None,
+        ),
+        ("conda install --file conda-requirements.txt", "conda", ["--file conda-requirements.txt"]),
+        ("mamba create -n eval python=3.11.9 numpy", "mamba", ["numpy"]),
+        ("pip install --index-url https://download.pytorch.org/whl/cu121 torch", "pip", ["torch"]),
+        ('pip install "$(cat packages.txt)"', None, None),
+        ("pip3.11 install -U pip", "pip", ["pip"]),
+    ],
+)
+def test_classify_install(line: str, tool: str | None, unpinned: list[str] | None) -> None:
+    from sailint.checks.installs import classify_install
+    from sailint.collectors.shell import ShellScript, parse_shell
+    from sailint.collectors.shellsources import Snippet
+    from sailint.config import Config
+    from sailint.project import Project
+
+    project = Project(Path(__file__).parent, Config(), only=[])
+    snippet = Snippet("run.sh", "script", ShellScript([]))
+    command = parse_shell(line).commands[0]
+    result = classify_install(command, project, snippet)
+    assert (result.tool if result else None, result.unpinned if result else None) == (
+        tool,
+        unpinned,
+    )
+
+
+def test_downloads_saved_by_option_or_redirect(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "get.sh": (
+                "curl -fsSL --output miniconda.sh https://repo.anaconda.com/miniconda/latest.sh\n"
+                "bash miniconda.sh -b -p /opt/conda\n"
+                "curl -fsSL https://example.com/tool.py > tool.py\n"
+                "python3 tool.py --install\n"
+                "timeout 60 wget --output-document=hf.sh https://example.com/hf.sh\n"
+                "sh ./hf.sh\n"
+            ),
+        },
+    )
+    report = scan(tmp_path, ["SAI104"])
+    assert [(f.location.line, f.message.split(",")[0]) for f in report.open_findings] == [
+        (2, "runs `miniconda.sh`"),
+        (4, "runs `tool.py`"),
+        (6, "runs `hf.sh`"),
+    ]
+
+
+def test_docker_action_image_and_unresolved_user(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "action.yml": "name: a\nruns:\n  using: docker\n  image: docker://ghcr.io/acme/lint:1\n",
+            "Dockerfile": f"FROM python:3.11@{DIGEST}\nUSER ${{RUNTIME_USER}}\n",
+        },
+    )
+    report = scan(tmp_path, ["SAI107", "SAI505"])
+    assert [(f.rule_id, f.location.path, f.location.line) for f in report.open_findings] == [
+        ("SAI107", "action.yml", 4)
+    ]

@@ -166,7 +166,7 @@ def classify_install(command: Command, project: Project, snippet: Snippet) -> In
             path = value if has_value else (args[index + 1] if index + 1 < len(args) else "")
             index += 0 if has_value else 1
             if not _requirement_file_known(project, snippet, path):
-                unknown_files.append(f"-r {path}")
+                unknown_files.append(f"{name if has_value else arg} {path}")
         elif arg in CONSTRAINT_OPTIONS or (has_value and name in CONSTRAINT_OPTIONS):
             constrained = True
             index += 0 if has_value else 1
