@@ -106,3 +106,8 @@ def test_notebook_magics_become_shell() -> None:
         ("pip install peft==0.12.0", [11]),
         ("conda install -y scipy\necho done", [21, 22]),
     ]
+
+
+def test_windows_line_endings_keep_continuations() -> None:
+    text = "pip install \\\r\n    torch\r\necho ok\r\n"
+    assert _commands(text) == [(1, ["pip", "install", "torch"]), (3, ["echo", "ok"])]

@@ -315,7 +315,7 @@ def _simple_command(tokens: list[_Token]) -> Command | None:
 
 def parse_shell(text: str) -> ShellScript:
     """Split shell text into pipelines of simple commands; lines are 1-based within ``text``."""
-    lexer = _Lexer(text)
+    lexer = _Lexer(text.replace("\r\n", "\n"))  # scripts committed from Windows
     lexer.run()
     lexer._read_heredoc_bodies()
     pipelines: list[list[Command]] = []
