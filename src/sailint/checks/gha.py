@@ -41,7 +41,8 @@ PR_HEAD = re.compile(
     r"github\.event\.workflow_run\.head_(sha|branch)|refs/pull/|"
     r"github\.event\.workflow_run\.head_repository\.full_name"
 )
-RUN_CHECKOUT = re.compile(r"\bgh\s+pr\s+checkout\b|\bgit\s+(fetch|checkout|pull)\b.*(pull/|\$\{\{)")
+GH_PR_CHECKOUT = re.compile(r"\bgh\s+pr\s+checkout\b")
+GIT_FETCH = re.compile(r"\bgit\s+(fetch|checkout|pull|switch|reset|clone|worktree)\b")
 DANGEROUS_TRIGGERS = ("pull_request_target", "workflow_run")
 
 
@@ -123,11 +124,12 @@ def _head_references(document: YamlFile, job: Job) -> Iterator[tuple[int, str]]:
         if step.run is not None:
             block = scalar_block(document, step.run)
             for number, text in zip(block.lines, block.text.split("\n"), strict=False):
-                match = RUN_CHECKOUT.search(text)
-                head = PR_HEAD.search(text)
-                if match or head:
-                    shown = head.group(0) if head else match.group(0) if match else ""
-                    yield number, f"runs the pull request head (`{shown.strip()}`)"
+                # Only fetching or checking out the head runs it; `gh api .../statuses/<head sha>`
+                # merely names it.
+                head = PR_HEAD.search(text) if GIT_FETCH.search(text) else None
+                shown = GH_PR_CHECKOUT.search(text) or head
+                if shown:
+                    yield number, f"runs the pull request head (`{shown.group(0).strip()}`)"
 
 
 def dangerous_workflow_trigger(ctx: RuleContext) -> Iterator[Finding]:
