@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from yaml.nodes import Node
+
 from sailint.collectors.shell import parse_shell
 from sailint.collectors.workflows import Job, Step, Workflows, YamlFile, jobs, scalar_block
 from sailint.collectors.yamlnodes import get, items, line, scalar
@@ -35,8 +37,8 @@ PROVENANCE_COMMANDS = (
 )  # fmt: skip
 
 
-def _grants_id_token(node: object) -> bool:
-    permissions = get(node, "permissions")  # type: ignore[arg-type]
+def _grants_id_token(node: Node | None) -> bool:
+    permissions = get(node, "permissions")
     return scalar(get(permissions, "id-token")) == "write" or scalar(permissions) == "write-all"
 
 
