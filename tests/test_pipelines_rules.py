@@ -263,6 +263,8 @@ def test_evidence_for_pinned_pipelines(tmp_path: Path) -> None:
         ("pip install --index-url https://download.pytorch.org/whl/cu121 torch", "pip", ["torch"]),
         ('pip install "$(cat packages.txt)"', None, None),
         ("pip3.11 install -U pip", "pip", ["pip"]),
+        ("{sys.executable} -m pip install evaluate", "pip", ["evaluate"]),
+        ("python${PY_VER} -m pip install uv", "pip", ["uv"]),
     ],
 )
 def test_classify_install(line: str, tool: str | None, unpinned: list[str] | None) -> None:
