@@ -102,6 +102,10 @@ class _Lexer:
         self.pending_heredocs: list[tuple[str, bool, int]] = []
 
     def run(self) -> None:
+        self._scan()
+        self._read_heredoc_bodies()  # a heredoc opened on the last line without a newline
+
+    def _scan(self) -> None:
         text = self.text
         while self.pos < len(text):
             char = text[self.pos]
@@ -317,7 +321,6 @@ def parse_shell(text: str) -> ShellScript:
     """Split shell text into pipelines of simple commands; lines are 1-based within ``text``."""
     lexer = _Lexer(text.replace("\r\n", "\n"))  # scripts committed from Windows
     lexer.run()
-    lexer._read_heredoc_bodies()
     pipelines: list[list[Command]] = []
     current: list[Command] = []
     segment: list[_Token] = []

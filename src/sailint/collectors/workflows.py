@@ -187,8 +187,7 @@ class Workflows(View):
             try:
                 root = compose(text)
             except YamlError as error:
-                project.skip(path, f"{error}; not analysed")
-                project.notify("warning", str(error), path, error.line)
+                project.skip(path, f"{error}; not analysed")  # the reason names the line
                 continue
             if root is None:
                 continue
@@ -196,7 +195,6 @@ class Workflows(View):
                 where = line(root)
                 reason = f"{kind} file is not a mapping (line {where}); not analysed"
                 project.skip(path, reason)
-                project.notify("warning", reason, path, where)
                 continue
             files.append(YamlFile(path, kind, root, text.splitlines()))
         return cls(files)
