@@ -8,7 +8,7 @@ import pytest
 from helpers import scan
 
 from sailint.checks.installs import _target_pinned
-from sailint.checks.pinning import action_problem, image_problem
+from sailint.checks.pinning import _action_problem, _image_problem
 
 SHA = "11bd71901bbe5b1630ceea73d27597364c9af683"
 DIGEST = "sha256:" + "0f" * 32
@@ -73,7 +73,7 @@ def test_target_pinned(target: str, tool: str, pinned: bool | None) -> None:
     ],
 )
 def test_action_problem(uses: str, problem: str | None) -> None:
-    assert action_problem(uses) == problem
+    assert _action_problem(uses) == problem
 
 
 @pytest.mark.parametrize(
@@ -88,7 +88,7 @@ def test_action_problem(uses: str, problem: str | None) -> None:
     ],
 )
 def test_image_problem(image: str, problem: str | None) -> None:
-    assert image_problem(image) == problem
+    assert _image_problem(image) == problem
 
 
 def _write(root: Path, files: dict[str, str]) -> None:
@@ -268,7 +268,7 @@ def test_evidence_for_pinned_pipelines(tmp_path: Path) -> None:
     ],
 )
 def test_classify_install(line: str, tool: str | None, unpinned: list[str] | None) -> None:
-    from sailint.checks.installs import classify_install
+    from sailint.checks.installs import _classify_install
     from sailint.collectors.shell import ShellScript, parse_shell
     from sailint.collectors.shellsources import Snippet
     from sailint.config import Config
@@ -277,7 +277,7 @@ def test_classify_install(line: str, tool: str | None, unpinned: list[str] | Non
     project = Project(Path(__file__).parent, Config(), only=[])
     snippet = Snippet("run.sh", "script", ShellScript([]))
     command = parse_shell(line).commands[0]
-    result = classify_install(command, project, snippet)
+    result = _classify_install(command, project, snippet)
     assert (result.tool if result else None, result.unpinned if result else None) == (
         tool,
         unpinned,

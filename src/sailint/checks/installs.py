@@ -145,7 +145,7 @@ def _requirement_file_known(project: Project, snippet: Snippet, path: str) -> bo
     return any(p.rsplit("/", 1)[-1] == base for p in project.files)
 
 
-def classify_install(command: Command, project: Project, snippet: Snippet) -> Install | None:
+def _classify_install(command: Command, project: Project, snippet: Snippet) -> Install | None:
     """The unpinned targets of an install command, or None when it is not one / is pinned."""
     parsed = _pip_arguments(command)
     if parsed is None:
@@ -264,7 +264,7 @@ def unpinned_install_command(ctx: RuleContext) -> Iterator[Finding]:
     view = ctx.project.get(ShellCommands)
     for snippet in view.snippets:
         for command in snippet.script.commands:
-            install = classify_install(command, ctx.project, snippet)
+            install = _classify_install(command, ctx.project, snippet)
             if install is not None:
                 shown = ", ".join(f"`{t}`" for t in install.unpinned[:4])
                 more = f" and {len(install.unpinned) - 4} more" if len(install.unpinned) > 4 else ""

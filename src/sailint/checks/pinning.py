@@ -18,7 +18,7 @@ DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 ROOT_USER = re.compile(r"^(root|0)(:.*)?$")
 
 
-def action_problem(uses: str) -> str | None:
+def _action_problem(uses: str) -> str | None:
     """Why a ``uses:`` value is not pinned (Scorecard's rules), or None when it is."""
     if uses.startswith(("./", ".\\")):
         return None
@@ -48,7 +48,7 @@ def unpinned_action(ctx: RuleContext) -> Iterator[Finding]:
         pinned = 0
         for node in candidates:
             uses = scalar(node)
-            problem = action_problem(uses.strip()) if uses else None
+            problem = _action_problem(uses.strip()) if uses else None
             pinned += problem is None
             if uses and problem:
                 fix = (
@@ -68,7 +68,7 @@ def unpinned_action(ctx: RuleContext) -> Iterator[Finding]:
             )
 
 
-def image_problem(image: str) -> str | None:
+def _image_problem(image: str) -> str | None:
     """Why an image reference is not pinned, or None."""
     if image.lower() == "scratch" or DIGEST.search(image):
         return None
@@ -136,10 +136,10 @@ def unpinned_image(ctx: RuleContext) -> Iterator[Finding]:
     """SAI107: Dockerfile FROM / COPY --from, compose, workflow, action and GitLab images."""
     for dockerfile in ctx.project.get(Dockerfiles).files:
         sources = list(_stage_sources(dockerfile, dockerfile.stages))
-        if sources and not any(image_problem(image) for _, image, _ in sources):
+        if sources and not any(_image_problem(image) for _, image, _ in sources):
             ctx.evidence(dockerfile.path, sources[0][0], "every base image pinned by digest")
         for number, image, note in sources:
-            problem = image_problem(image)
+            problem = _image_problem(image)
             if problem and note.startswith(" (build argument"):
                 yield ctx.finding(
                     dockerfile.path,
@@ -158,7 +158,7 @@ def unpinned_image(ctx: RuleContext) -> Iterator[Finding]:
             image = expand(text.removeprefix("docker://"), {})[0]
             if "${{" in image:
                 continue  # chosen at run time (matrix, inputs): nothing to check statically
-            problem = image_problem(image)
+            problem = _image_problem(image)
             if problem:
                 yield ctx.finding(
                     document.path,
