@@ -1,0 +1,125 @@
+"""YAML composed into PyYAML nodes (which keep line and column), with a bound on alias expansion."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+# A document whose aliases expand to more nodes than this is rejected ("billion laughs").
+MAX_EXPANDED_NODES = 200_000
+# libyaml's composer keeps the same marks and styles and is about ten times faster.
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class YamlError(Exception):
+    """The text is not YAML sailint will read; ``line`` is 1-based."""
+
+    def __init__(self, message: str, line: int) -> None:
+        """Record the message and line."""
+        super().__init__(message)
+        self.line = line
+
+
+def _expanded_size(root: Node, limit: int) -> int:
+    """Nodes visited when every alias is followed, stopping early past ``limit``."""
+    count = 0
+    stack: list[Node] = [root]
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count > limit:
+            return count
+        if isinstance(node, SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, MappingNode):
+            for key, value in node.value:
+                stack.append(key)
+                stack.append(value)
+    return count
+
+
+def compose(text: str, limit: int = MAX_EXPANDED_NODES) -> Node | None:
+    """The first document of ``text`` as a node tree (None when empty); raises YamlError."""
+    try:
+        documents = list(yaml.compose_all(text, Loader=LOADER))
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        raise YamlError(f"invalid YAML at line {line}: {error.problem or error}", line) from None
+    except (yaml.YAMLError, RecursionError) as error:
+        raise YamlError(f"invalid YAML: {type(error).__name__}", 1) from None
+    root = next((doc for doc in documents if doc is not None), None)
+    if root is not None and _expanded_size(root, limit) > limit:
+        raise YamlError(
+            f"YAML aliases expand to more than {limit} nodes (possible billion-laughs document)",
+            root.start_mark.line + 1,
+        )
+    return root
+
+
+def line(node: Node) -> int:
+    """The 1-based line where ``node`` starts."""
+    return int(node.start_mark.line) + 1
+
+
+def scalar(node: Node | None) -> str | None:
+    """The text of a scalar node, else None."""
+    return str(node.value) if isinstance(node, ScalarNode) else None
+
+
+def items(node: Node | None) -> Iterator[tuple[str, Node, Node]]:
+    """``(key text, key node, value node)`` of a mapping with scalar keys."""
+    if isinstance(node, MappingNode):
+        for key, value in node.value:
+            if isinstance(key, ScalarNode):
+                yield str(key.value), key, value
+
+
+def get(node: Node | None, key: str) -> Node | None:
+    """The value node of ``key`` in a mapping, else None."""
+    for name, _, value in items(node):
+        if name == key:
+            return value
+    return None
+
+
+def key_node(node: Node | None, key: str) -> Node | None:
+    """The key node of ``key`` in a mapping (where a finding about the key belongs)."""
+    for name, key_item, _ in items(node):
+        if name == key:
+            return key_item
+    return None
+
+
+def sequence(node: Node | None) -> list[Node]:
+    """The items of a sequence node (empty for anything else)."""
+    return list(node.value) if isinstance(node, SequenceNode) else []
+
+
+def scalar_lines(node: ScalarNode, file_lines: list[str]) -> list[int]:
+    """The file line of each line of a scalar's value (block scalars map line by line)."""
+    value_lines = str(node.value).split("\n")
+    start = line(node)
+    if node.style == "|":
+        return [start + 1 + offset for offset in range(len(value_lines))]
+    if (node.style is None or node.style in ("'", '"')) and len(value_lines) == 1:
+        return [start]
+    # Folded or multi-line flow scalars: find each value line in the file from the start on.
+    result: list[int] = []
+    cursor = start
+    end = int(node.end_mark.line) + 1
+    for text in value_lines:
+        probe = text.strip()
+        found = next(
+            (
+                n
+                for n in range(cursor, min(end, len(file_lines)) + 1)
+                if probe and probe[:40] in file_lines[n - 1]
+            ),
+            cursor,
+        )
+        result.append(found)
+        cursor = found
+    return result
