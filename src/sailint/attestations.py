@@ -141,7 +141,6 @@ def load_attestations(project: Project) -> list[Attestation]:
     found: list[Attestation] = []
     for path in ATTESTATION_FILES:
         if path in project.files:
-            project.claim(path)
             found += _from_file(path, project)
     configured = getattr(project.config, "attestations", [])
     if configured:
