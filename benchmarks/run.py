@@ -36,6 +36,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
+import contextlib
+
 from bench_code import generate as generate_code  # noqa: E402
 
 GIT_ENV = {
@@ -93,10 +95,8 @@ def floor_seconds(root: Path) -> float:
             continue
         data = path.read_bytes()
         if path.suffix == ".py":
-            try:
+            with contextlib.suppress(SyntaxError, ValueError):
                 ast.parse(data)
-            except (SyntaxError, ValueError):
-                pass
     return time.perf_counter() - started
 
 
@@ -193,7 +193,7 @@ def main() -> int:
     if bandit_alone:
         ratios.append(f"sailint (all rules) / bandit alone: {full / bandit_alone:.2f}")
     ratios.append(f"sailint SAI rules / floor: {sai / floor:.2f}")
-    text = "\n".join(lines + ["", *[f"- {r}" for r in ratios]])
+    text = "\n".join([*lines, "", *[f"- {r}" for r in ratios]])
     print(text)
     if args.write:
         machine = (
