@@ -383,6 +383,11 @@ def explain(rule: str) -> None:
     click.echo(render_rule_markdown(meta), nl=False)
 
 
+from sailint.commands.sbom import sbom_command  # noqa: E402  (subcommand in its own module)
+
+cli.add_command(sbom_command)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code (2 for usage and configuration errors)."""
     try:

@@ -1,0 +1,1 @@
+"""Subcommands of the ``sailint`` CLI that live in their own modules."""
