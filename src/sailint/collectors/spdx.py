@@ -138,9 +138,11 @@ def parse_spdx2_tag_value(text: str, document: SbomDocument) -> None:
         if tag not in seen:
             document.errors.append((1, f"required tag {tag} is missing"))
     for item in packages:
-        for tag in ("SPDXID", "PackageDownloadLocation"):
-            if tag not in item:
-                document.errors.append((item["line"], f"package {item['name']!r} has no {tag}"))
+        missing = [t for t in ("SPDXID", "PackageDownloadLocation") if t not in item]
+        if missing:
+            document.errors.append(
+                (item["line"], f"package {item['name']!r} has no {' or '.join(missing)}")
+            )
         document.components.append(
             SbomComponent(
                 name=item["name"],
