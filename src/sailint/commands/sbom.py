@@ -133,6 +133,13 @@ def build_bom(project: Project) -> Bom:
         if epoch and epoch.isdigit()
         else None  # type: ignore[assignment]
     )
+    from cyclonedx.model.component import Component, ComponentType
+
+    from sailint import __version__
+
+    bom.metadata.tools.components.add(
+        Component(type=ComponentType.APPLICATION, name="sailint", version=__version__)
+    )
     for dependency in project.get(Dependencies).inventory():
         bom.components.add(_library(dependency))
     signals = project.get(MlSignals)
