@@ -270,3 +270,34 @@ def test_malformed_yaml_and_toml_are_reported_with_line(tmp_path: Path) -> None:
         ("environment.yml", 4),
         ("pyproject.toml", 6),
     ]
+
+
+def test_bad_lines_are_reported_and_the_rest_analysed(tmp_path: Path) -> None:
+    view, project = _view(
+        tmp_path,
+        {
+            "requirements.txt": (
+                "numpy==1.26.4\nmatplotlib >= = 3.8\nseaborn\n-r /etc/ml/base.txt\n"
+                "-r https://example.com/reqs.txt\njupyterlab==4.2.2\n"
+            ),
+            "environment.yml": "name: nb\ndependencies:\n  - scipy\n  - [broken\n",
+            "setup.py": "from setuptools import setup\nsetup(name=\n",
+        },
+    )
+    assert _deps(view, "requirements.txt") == [
+        (1, "numpy", "1.26.4", True),
+        (3, "seaborn", None, False),
+        (6, "jupyterlab", "4.2.2", True),
+    ]
+    assert _deps(view, "environment.yml") == [(3, "scipy", None, False)]
+    notes = sorted((n.path, n.line, n.message.split(":")[0]) for n in project.notifications)
+    assert notes == [
+        ("environment.yml", 5, "YAML syntax error"),
+        ("requirements.txt", 2, "invalid requirement line skipped"),
+        ("requirements.txt", 4, "-r /etc/ml/base.txt"),
+        ("requirements.txt", 5, "-r https"),
+        ("setup.py", 2, "Python syntax error, setup.py not analysed"),
+    ]
+    assert "outside the project or remote, not followed" in next(
+        n.message for n in project.notifications if n.line == 4
+    )

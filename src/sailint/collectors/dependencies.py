@@ -88,7 +88,7 @@ class Dependencies(View):
             self.problems.append(problem)
             project.notify(
                 "warning",
-                f"{problem.message} (line skipped, rest of the file analysed)",
+                problem.message,
                 problem.path,
                 problem.line,
             )
@@ -109,8 +109,9 @@ class Dependencies(View):
             for flag, line, target in manifest.includes:
                 resolved = resolve_include(path, target)
                 if resolved not in project.files:
+                    reason = "not in the project" if resolved else "outside the project or remote"
                     project.notify(
-                        "warning", f"{flag} {target}: file not found in the project", path, line
+                        "warning", f"{flag} {target}: {reason}, not followed", path, line
                     )
                     continue
                 if flag == "-c":

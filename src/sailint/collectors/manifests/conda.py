@@ -50,14 +50,32 @@ def _yaml_problem(path: str, error: yaml.YAMLError) -> Problem:
     return Problem(path, line, f"YAML syntax error: {problem}")
 
 
+def compose_resilient(path: str, text: str) -> tuple[yaml.Node | None, list[Problem]]:
+    """Compose YAML; on a syntax error keep the longest prefix before it that still parses."""
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader), []
+    except yaml.YAMLError as error:
+        problem = _yaml_problem(path, error)
+    lines = text.splitlines()
+    end = problem.line - 1
+    for _ in range(5):
+        if end <= 0:
+            break
+        try:
+            node = yaml.compose("\n".join(lines[:end]), Loader=yaml.SafeLoader)
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            end = min(end - 1, mark.line if mark is not None else end - 1)
+            continue
+        message = f"{problem.message} (read up to line {end}, the rest skipped)"
+        return node, [Problem(path, problem.line, message)]
+    return None, [Problem(path, problem.line, f"{problem.message} (file not analysed)")]
+
+
 def read_environment(path: str, text: str) -> tuple[Manifest, list[Problem]]:
     """Conda environment file: ``dependencies`` strings and the nested ``pip:`` list."""
     manifest = Manifest(path, "conda-env")
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as error:
-        return manifest, [_yaml_problem(path, error)]
-    problems: list[Problem] = []
+    root, problems = compose_resilient(path, text)
     if not isinstance(root, yaml.MappingNode):
         return manifest, problems
     for key, value in root.value:
@@ -69,7 +87,9 @@ def read_environment(path: str, text: str) -> tuple[Manifest, list[Problem]]:
             if isinstance(item, yaml.ScalarNode):
                 dependency = conda_pin(str(item.value), path, line)
                 if dependency is None:
-                    problems.append(Problem(path, line, f"unreadable conda spec {item.value!r}"))
+                    problems.append(
+                        Problem(path, line, f"unreadable conda spec {item.value!r} (skipped)")
+                    )
                 else:
                     manifest.dependencies.append(dependency)
             elif isinstance(item, yaml.MappingNode):
@@ -96,12 +116,9 @@ def _pip_section(manifest: Manifest, problems: list[Problem], node: yaml.Sequenc
 def read_conda_lock(path: str, text: str) -> tuple[Manifest, list[Problem]]:
     """``conda-lock.yml``: ``package`` entries with name, version, manager and hashes."""
     manifest = Manifest(path, "conda-lock", is_lock=True)
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as error:
-        return manifest, [_yaml_problem(path, error)]
+    root, problems = compose_resilient(path, text)
     if not isinstance(root, yaml.MappingNode):
-        return manifest, []
+        return manifest, problems
     for key, value in root.value:
         if key.value != "package" or not isinstance(value, yaml.SequenceNode):
             continue
@@ -146,4 +163,4 @@ def read_conda_lock(path: str, text: str) -> tuple[Manifest, list[Problem]]:
             seen.add(identity)
             unique.append(dependency)
     manifest.dependencies = unique
-    return manifest, []
+    return manifest, problems

@@ -81,7 +81,10 @@ def read_toml_lock(path: str, text: str, fmt: str) -> tuple[Manifest, list[Probl
             d if d.hashes else _with_hashes(d, by_name.get(d.name, []))
             for d in manifest.dependencies
         ]
-    return manifest, [Problem(path, line, f"TOML syntax error: {msg}") for line, msg in errors]
+    return manifest, [
+        Problem(path, line, f"TOML syntax error: {msg} (this table skipped, the rest analysed)")
+        for line, msg in errors
+    ]
 
 
 def _with_hashes(dependency: Dependency, hashes: list[str]) -> Dependency:

@@ -12,7 +12,10 @@ POETRY_EXACT_PREFIXES = ("==", "=")
 
 
 def _problems(path: str, errors: list[tuple[int, str]], what: str) -> list[Problem]:
-    return [Problem(path, line, f"{what}: {message}") for line, message in errors]
+    return [
+        Problem(path, line, f"{what}: {message} (this table skipped, the rest analysed)")
+        for line, message in errors
+    ]
 
 
 def _string_list(

@@ -52,7 +52,9 @@ def read_requirements(path: str, abspath: str) -> tuple[Manifest, list[Problem]]
         return manifest, [Problem(path, 1, f"unreadable requirements file: {error}")]
     problems = [
         Problem(
-            path, bad.line_number or 1, f"invalid requirement line: {_first(bad.error_message)}"
+            path,
+            bad.line_number or 1,
+            f"invalid requirement line skipped: {_first(bad.error_message)}",
         )
         for bad in parsed.invalid_lines
     ]
@@ -124,12 +126,14 @@ def parse_requirement_line(
         return _url_dependency(stripped, None, path, line, False, ())
     dependency = from_pep508(stripped, path, line)
     if dependency is None:
-        return Problem(path, line, f"invalid requirement {stripped!r}")
+        return Problem(path, line, f"invalid requirement {stripped!r} (skipped)")
     return dependency
 
 
 def resolve_include(base: str, target: str) -> str:
     """Project-relative POSIX path of a ``-r``/``-c`` target written in file ``base``."""
+    if target.startswith("/") or "://" in target or Path(target).is_absolute():
+        return ""  # outside the project (or remote): never read
     parent = Path(base).parent
     joined = (parent / target).as_posix()
     parts: list[str] = []

@@ -49,7 +49,9 @@ def read_setup_py(path: str, text: str) -> tuple[Manifest, list[Problem]]:
         tree = ast.parse(text, filename=path)
     except (SyntaxError, ValueError) as error:
         line = getattr(error, "lineno", None) or 1
-        return manifest, [Problem(path, line, f"Python syntax error: {error}")]
+        return manifest, [
+            Problem(path, line, f"Python syntax error, setup.py not analysed: {error}")
+        ]
     constants = _constants(tree)
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
@@ -103,7 +105,9 @@ def read_setup_cfg(path: str, text: str) -> tuple[Manifest, list[Problem]]:
         else:
             match = KEY.match(stripped)
             if not match:
-                problems.append(Problem(path, number, f"unreadable setup.cfg line {stripped!r}"))
+                problems.append(
+                    Problem(path, number, f"unreadable setup.cfg line {stripped!r} (skipped)")
+                )
                 key = ""
                 continue
             key, value = match.group(1), match.group(2).strip()
@@ -123,7 +127,7 @@ def read_setup_cfg(path: str, text: str) -> tuple[Manifest, list[Problem]]:
             continue
         dependency = from_pep508(value, path, number, group=group)
         if dependency is None:
-            problems.append(Problem(path, number, f"invalid requirement {value!r}"))
+            problems.append(Problem(path, number, f"invalid requirement {value!r} (skipped)"))
         else:
             manifest.dependencies.append(dependency)
     return manifest, problems
