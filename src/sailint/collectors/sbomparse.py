@@ -6,6 +6,7 @@ because the library drops fields it does not model (e.g. ``modelCard``) when it 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -94,13 +95,22 @@ def parse_cyclonedx_json(text: str, document: SbomDocument) -> None:
     _validate_json(text, data, document, index)
 
 
-def _validate_json(text: str, data: Any, document: SbomDocument, index: LineIndex) -> None:
-    from cyclonedx.schema import SchemaVersion
+@functools.cache
+def _validator(output: str, spec_version: str) -> Any:
+    """A (cached: schema loading is slow) strict validator; raises ValueError if unknown."""
+    from cyclonedx.schema import OutputFormat, SchemaVersion
+    from cyclonedx.validation import make_schemabased_validator
     from cyclonedx.validation.json import JsonStrictValidator
 
+    version = SchemaVersion.from_version(spec_version)
+    if output == "json":
+        return JsonStrictValidator(version)
+    return make_schemabased_validator(OutputFormat.XML, version)
+
+
+def _validate_json(text: str, data: Any, document: SbomDocument, index: LineIndex) -> None:
     try:
-        version = SchemaVersion.from_version(document.spec_version)
-        validator = JsonStrictValidator(version)
+        validator = _validator("json", document.spec_version)
     except (ValueError, KeyError):
         line = json_line(data, ["specVersion"], index)
         document.errors.append(
@@ -128,8 +138,6 @@ XML_NAMESPACE = "http://cyclonedx.org/schema/bom/"
 
 def parse_cyclonedx_xml(text: str, document: SbomDocument) -> None:
     """Read components with lxml (entities off, no network) and validate against the XSD."""
-    from cyclonedx.schema import OutputFormat, SchemaVersion
-    from cyclonedx.validation import make_schemabased_validator
     from lxml import etree  # type: ignore[import-untyped]
 
     from sailint.collectors.sbom import SbomComponent
@@ -159,8 +167,7 @@ def parse_cyclonedx_xml(text: str, document: SbomDocument) -> None:
             )
         )
     try:
-        version_enum = SchemaVersion.from_version(document.spec_version)
-        validator = make_schemabased_validator(OutputFormat.XML, version_enum)
+        validator = _validator("xml", document.spec_version)
     except (ValueError, KeyError):
         document.errors.append(
             (root.sourceline or 1, f"namespace {namespace!r} is not a known CycloneDX version")
