@@ -70,6 +70,7 @@ class LineFinder:
     def __init__(self, text: str) -> None:
         """Index ``text`` by lines."""
         self.lines = text.splitlines()
+        self._index: dict[str, dict[str, list[int]]] = {}
 
     def header(self, name: str, start: int = 1) -> int | None:
         """The line of table header ``[name]`` or ``[[name]]`` at or after ``start``."""
@@ -86,10 +87,24 @@ class LineFinder:
 
     def assignment(self, key: str, value: str, start: int = 1) -> int | None:
         """The line of ``key = "value"`` at or after ``start`` (e.g. a lock's package name)."""
-        pattern = re.compile(
-            r'^\s*(["\']?)' + re.escape(key) + r"\1\s*=\s*([\"'])" + re.escape(value) + r"\2"
-        )
-        return self._search(pattern, start, None)
+        for line in self._assignments(key).get(value, []):
+            if line >= start:
+                return line
+        return None
+
+    def _assignments(self, key: str) -> dict[str, list[int]]:
+        """Value -> lines of every one-line ``key = "value"`` (indexed once per key)."""
+        if key not in self._index:
+            pattern = re.compile(
+                r'^\s*(["\']?)' + re.escape(key) + r"\1\s*=\s*([\"'])(.*?)\2\s*(#.*)?$"
+            )
+            index: dict[str, list[int]] = {}
+            for number, text in enumerate(self.lines, start=1):
+                match = pattern.match(text)
+                if match:
+                    index.setdefault(match.group(3), []).append(number)
+            self._index[key] = index
+        return self._index[key]
 
     def string(self, value: str, start: int = 1, stop: int | None = None) -> int | None:
         """The line holding the quoted string ``value`` at or after ``start``."""
