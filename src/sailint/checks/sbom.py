@@ -104,10 +104,11 @@ def _listed(document: SbomDocument) -> dict[str, set[str]]:
 def stale_sbom(ctx: RuleContext) -> Iterator[Finding]:
     """SAI111: the SBOM misses a locked dependency or lists another version."""
     project = ctx.project
-    inventory = project.get(Dependencies).inventory()
+    dependencies = project.get(Dependencies)
     for document in project_sboms(project):
         if not document.components and document.errors:
             continue  # unreadable: SAI110 reports it
+        inventory = dependencies.inventory(near=document.path)
         listed = _listed(document)
         for dependency in inventory:
             assert dependency.version is not None

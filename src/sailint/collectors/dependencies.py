@@ -166,16 +166,21 @@ class Dependencies(View):
             m for m in self.requirements if m.third_party and all(d.pinned for d in m.third_party)
         ]
 
-    def inventory(self) -> list[Dependency]:
+    def inventory(self, near: str | None = None) -> list[Dependency]:
         """The project's resolved PyPI dependencies: lockfiles, else fully pinned requirements.
 
-        One entry per (name, version), the first file in path order wins.
+        One entry per (name, version), the first file in path order wins. With ``near`` (a
+        file path, e.g. an SBOM's), only files in its directory or a parent directory count
+        when there are any, so that each SBOM of a monorepo is compared with its own lock.
         """
         sources = [m for m in self.locks if m.format != "conda-lock"] or [
             m for m in self.locks if m.format == "conda-lock"
         ]
         if not sources:
             sources = self.pinned_requirement_files()
+        if near is not None:
+            local = [m for m in sources if _encloses(m.path, near)]
+            sources = local or sources
         seen: set[tuple[str, str]] = set()
         result = []
         for manifest in sources:
@@ -201,3 +206,9 @@ class Dependencies(View):
                     seen.add(identity)
                     result.append(dependency)
         return result
+
+
+def _encloses(manifest: str, near: str) -> bool:
+    """True when ``manifest`` sits in the directory of ``near`` or in one of its parents."""
+    directory = manifest.rpartition("/")[0]
+    return directory == "" or near.startswith(directory + "/")
