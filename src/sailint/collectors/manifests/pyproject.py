@@ -115,8 +115,8 @@ def read_pyproject(path: str, text: str) -> tuple[Manifest, list[Problem]]:
     if isinstance(groups, dict):
         for group, values in groups.items():
             _string_list(manifest, finder, values, "dependency-groups", group, group)
-    tool = data.get("tool") if isinstance(data.get("tool"), dict) else {}
-    assert isinstance(tool, dict)
+    raw_tool = data.get("tool")
+    tool: dict[str, Any] = raw_tool if isinstance(raw_tool, dict) else {}
     poetry = tool.get("poetry")
     if isinstance(poetry, dict):
         _poetry_table(
@@ -132,12 +132,10 @@ def read_pyproject(path: str, text: str) -> tuple[Manifest, list[Problem]]:
                     table = f"tool.poetry.group.{group}.dependencies"
                     _poetry_table(manifest, finder, table, body.get("dependencies"), group)
     pdm = tool.get("pdm")
-    if isinstance(pdm, dict):
-        for key in ("dev-dependencies",):
-            groups_pdm = pdm.get(key)
-            if isinstance(groups_pdm, dict):
-                for group, values in groups_pdm.items():
-                    _string_list(manifest, finder, values, "tool.pdm." + key, group, group)
+    pdm_groups = pdm.get("dev-dependencies") if isinstance(pdm, dict) else None
+    if isinstance(pdm_groups, dict):  # PDM's own dev groups (before PEP 735)
+        for group, values in pdm_groups.items():
+            _string_list(manifest, finder, values, "tool.pdm.dev-dependencies", group, group)
     return manifest, _problems(path, errors, "TOML syntax error")
 
 
