@@ -42,6 +42,12 @@ def _offline(project: Project, location: str, names: set[str]) -> OsvDatabase | 
     except (OSError, ValueError, zipfile.BadZipFile) as error:
         project.notify("error", f"SAI113: cannot read the OSV database {location}: {error}")
         return None
+    try:  # a database committed to the project was analysed, not skipped
+        inside = path.resolve().relative_to(project.root).as_posix()
+    except ValueError:
+        inside = None
+    if inside and inside in project.files:
+        project.claim(inside)
     for member, reason in database.problems[:20]:
         project.notify("warning", f"SAI113: OSV database entry {member} skipped: {reason}")
     project.notify(
