@@ -87,8 +87,17 @@ def _from_install_requirement(requirement: Any, path: str) -> Dependency:
         version=version,
         pinned=version is not None,
         hashes=hashes,
-        raw=str(requirement.req or requirement.name),
+        raw=_written(requirement),
     )
+
+
+def _written(requirement: Any) -> str:
+    """The requirement as written (marker included), without hashes or continuations."""
+    line = getattr(requirement.requirement_line, "line", None)
+    if not isinstance(line, str):
+        return str(requirement.req or requirement.name)
+    text = re.split(r"\s--?[a-z]", " " + line.replace("\\\n", " "))[0]
+    return text.replace("\\", " ").split(" #", 1)[0].strip()
 
 
 def _options(manifest: Manifest, line: int, options: dict[str, Any]) -> None:
