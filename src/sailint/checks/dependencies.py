@@ -16,7 +16,7 @@ DECLARING_FORMATS = ("pyproject", "setup.cfg", "setup.py", "pipfile")
 CONDA_TOOLCHAIN = {"python", "pip"}
 EXTRA_INDEX = re.compile(
     r"(?<![\w-])--extra-index-url\b|^\s*extra[-_]index[-_]url\s*[=:]|"
-    r"\b(PIP|UV)_EXTRA_INDEX_URL\s*[=:]",
+    r"\bPIP_EXTRA_INDEX_URL\s*[=:]",
     re.I,
 )
 INDEX_VALUE = re.compile(
@@ -25,6 +25,9 @@ INDEX_VALUE = re.compile(
     re.I,
 )
 INDEX_FILES = ("pip.conf", "pip.ini", "Dockerfile*", "*.dockerfile", "*.sh", "*.bash", ".envrc")
+# uv's default index strategy (first-index) stops at the first index that has a package, so an
+# extra index is only a confusion risk when an "unsafe-*" strategy is chosen.
+UV_SAFE = re.compile(r"\buv\b(?!.*unsafe-(best|first)-match)")
 COMMENT = re.compile(r"^\s*(#|;|//|REM\b)")
 
 
@@ -171,6 +174,8 @@ def extra_index_url(ctx: RuleContext) -> Iterator[Finding]:
         for number, line in enumerate(project.lines(path), start=1):
             if COMMENT.match(line) or not EXTRA_INDEX.search(line) or (path, number) in seen:
                 continue
+            if UV_SAFE.search(line):
+                continue
             seen.add((path, number))
             url = INDEX_VALUE.search(line)
             yield ctx.finding(path, number, _index_message(url.group(1) if url else ""))
@@ -178,8 +183,8 @@ def extra_index_url(ctx: RuleContext) -> Iterator[Finding]:
 
 def _index_message(url: str) -> str:
     return (
-        f"extra package index {url or '(from the environment)'} is searched alongside PyPI: pip "
-        "takes the highest version from any index, so anyone who registers the same name on "
+        f"extra package index {url or '(from the environment)'} is searched alongside PyPI: the "
+        "installer takes a package from whichever index offers it (pip: the highest version), so anyone who registers the same name on "
         "PyPI can substitute a package (dependency confusion, as in the 2022 torchtriton "
         "compromise); use a single --index-url that proxies PyPI, or uv with per-package indexes"
     )

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sailint.collectors.manifests.base import Dependency, Manifest, Problem, normalise
+from sailint.collectors.manifests.base import (
+    Dependency,
+    IndexOption,
+    Manifest,
+    Problem,
+    normalise,
+)
 from sailint.collectors.manifests.pep508 import exact_version, from_pep508
 from sailint.collectors.manifests.tomlpos import LineFinder, load_resilient
 
@@ -131,12 +137,54 @@ def read_pyproject(path: str, text: str) -> tuple[Manifest, list[Problem]]:
                 if isinstance(body, dict):
                     table = f"tool.poetry.group.{group}.dependencies"
                     _poetry_table(manifest, finder, table, body.get("dependencies"), group)
+    _index_settings(manifest, finder, tool)
     pdm = tool.get("pdm")
     pdm_groups = pdm.get("dev-dependencies") if isinstance(pdm, dict) else None
     if isinstance(pdm_groups, dict):  # PDM's own dev groups (before PEP 735)
         for group, values in pdm_groups.items():
             _string_list(manifest, finder, values, "tool.pdm.dev-dependencies", group, group)
     return manifest, _problems(path, errors, "TOML syntax error")
+
+
+def _index_settings(manifest: Manifest, finder: LineFinder, tool: dict[str, Any]) -> None:
+    """Extra indexes that a same-named PyPI package can shadow (uv unsafe strategies, Poetry).
+
+    uv's default ``first-index`` strategy is safe and not recorded; Poetry's ``supplemental``
+    (and legacy ``secondary``) sources are consulted after PyPI for names PyPI lacks.
+    """
+    uv = tool.get("uv")
+    if isinstance(uv, dict) and str(uv.get("index-strategy", "")).startswith("unsafe-"):
+        header = finder.header("tool.uv") or 1
+        extra = uv.get("extra-index-url")
+        for url in extra if isinstance(extra, list) else []:
+            line = finder.string(str(url), header) or header
+            manifest.index_options.append(
+                IndexOption(manifest.path, line, "--extra-index-url", str(url))
+            )
+        indexes = uv.get("index")
+        cursor = 1
+        for index in indexes if isinstance(indexes, list) else []:
+            if not isinstance(index, dict) or index.get("explicit") or index.get("default"):
+                continue
+            url = str(index.get("url", ""))
+            line = finder.string(url, cursor) or finder.header("tool.uv.index", cursor) or header
+            cursor = line
+            manifest.index_options.append(
+                IndexOption(manifest.path, line, "--extra-index-url", url)
+            )
+    poetry = tool.get("poetry")
+    sources = poetry.get("source") if isinstance(poetry, dict) else None
+    cursor = 1
+    for source in sources if isinstance(sources, list) else []:
+        if not isinstance(source, dict):
+            continue
+        if source.get("priority") in ("supplemental", "secondary") or source.get("secondary"):
+            url = str(source.get("url", ""))
+            line = finder.string(url, cursor) or finder.header("tool.poetry.source", cursor) or 1
+            cursor = line
+            manifest.index_options.append(
+                IndexOption(manifest.path, line, "--extra-index-url", url)
+            )
 
 
 def read_pipfile(path: str, text: str) -> tuple[Manifest, list[Problem]]:
