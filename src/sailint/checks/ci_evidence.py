@@ -141,6 +141,10 @@ def no_dependency_scanning(ctx: RuleContext) -> Iterator[Finding]:
     ci = project.get(CiFiles)
     if _record(ctx, ci.search(DEPENDENCY_SCANNERS), "dependency scanning in CI"):
         return
+    if _configured_vulnerability_source(project) and _record(
+        ctx, ci.search(re.compile(SAILINT_SCAN)), "sailint with a configured vulnerability source"
+    ):
+        return
     path, line = _anchor_for_ci(project, ci)
     yield ctx.finding(
         path,
@@ -149,6 +153,22 @@ def no_dependency_scanning(ctx: RuleContext) -> Iterator[Finding]:
         "dependency-review-action, or sailint with --online/--vuln-db)",
         key="no-dependency-scanning",
     )
+
+
+def _configured_vulnerability_source(project: Project) -> bool:
+    """The repository's own sailint settings give SAI113 a source (``vuln-db`` or ``online``)."""
+    for path in (".sailint.toml", "pyproject.toml"):
+        text = project.text(path) if path in project.files else None
+        if not text:
+            continue
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError:
+            continue
+        table = data if path == ".sailint.toml" else data.get("tool", {}).get("sailint", {})
+        if isinstance(table, dict) and (table.get("vuln-db") or table.get("online") is True):
+            return True
+    return False
 
 
 def _ruff_security_rules(project: Project) -> bool:
