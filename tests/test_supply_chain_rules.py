@@ -100,3 +100,16 @@ def test_missing_lockfile_message_counts_dependencies(tmp_path: Path) -> None:
     root = _copy(tmp_path, "SAI102-missing-lockfile", "poetry-library-without-lock")
     (finding,) = scan(root, ["SAI102"], Config()).open_findings
     assert finding.message.startswith("pyproject.toml declares 3 dependencies but no lockfile")
+
+
+def test_url_credentials_never_reach_messages(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "requirements.txt").write_text(
+        "--extra-index-url https://ci:s3cr3t-token@nexus.example.com/simple\n"
+        "feats @ https://deploy:s3cr3t-token@nexus.example.com/feats-1.0.tar.gz\n"
+    )
+    report = scan(root, ["SAI101", "SAI105"], Config())
+    messages = [f.message for f in report.open_findings]
+    assert len(messages) == 2
+    assert all("s3cr3t" not in m and "***@nexus.example.com" in m for m in messages)

@@ -8,6 +8,7 @@ from pathlib import PurePosixPath
 
 from sailint.collectors.ci import CiFiles
 from sailint.collectors.dependencies import Dependencies, Manifest
+from sailint.collectors.manifests.base import redact
 from sailint.context import RuleContext
 from sailint.model import Finding
 
@@ -88,7 +89,7 @@ def unpinned_requirement(ctx: RuleContext) -> Iterator[Finding]:
             yield ctx.finding(
                 dependency.path,
                 dependency.line,
-                f"`{dependency.raw}` in {where} is not pinned to an exact version ({why}); "
+                f"`{redact(dependency.raw)}` in {where} is not pinned to an exact version ({why}); "
                 "every install may resolve a different, possibly compromised, release",
                 properties={"package": dependency.name},
             )
@@ -151,7 +152,7 @@ def requirement_without_hash(ctx: RuleContext) -> Iterator[Finding]:
             yield ctx.finding(
                 dependency.path,
                 dependency.line,
-                f"`{dependency.raw}` has no --hash while other entries of {manifest.path} do: "
+                f"`{redact(dependency.raw)}` has no --hash while other entries of {manifest.path} do: "
                 "pip's hash-checking mode will refuse to install this file",
                 properties={"package": dependency.name},
             )
@@ -182,6 +183,7 @@ def extra_index_url(ctx: RuleContext) -> Iterator[Finding]:
 
 
 def _index_message(url: str) -> str:
+    url = redact(url)
     return (
         f"extra package index {url or '(from the environment)'} is searched alongside PyPI: the "
         "installer takes a package from whichever index offers it (pip: the highest version), so anyone who registers the same name on "

@@ -10,6 +10,14 @@ from packaging.utils import canonicalize_name
 HEX40 = re.compile(r"^[0-9a-f]{40}$")
 
 
+USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
+
+
+def redact(text: str) -> str:
+    """Text with URL credentials (``https://user:token@host``) masked, for messages."""
+    return USERINFO.sub("***@", text)
+
+
 def normalise(name: str) -> str:
     """PEP 503 normalised project name (``Foo_Bar`` -> ``foo-bar``)."""
     return str(canonicalize_name(name))
