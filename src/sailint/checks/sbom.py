@@ -10,7 +10,7 @@ from packaging.version import InvalidVersion, Version
 from sailint.collectors.ci import CiFiles
 from sailint.collectors.dependencies import Dependencies
 from sailint.collectors.hubrefs import HubReferences
-from sailint.collectors.manifests.base import normalise
+from sailint.collectors.manifests.base import normalise, redact
 from sailint.collectors.mlsignals import TEST_DIRS, MlSignals
 from sailint.collectors.sbom import SbomDocument, Sboms
 from sailint.context import RuleContext
@@ -75,7 +75,9 @@ def invalid_sbom(ctx: RuleContext) -> Iterator[Finding]:
         if document.is_cyclonedx and document.spec_version:
             label += " " + document.spec_version
         for line, message in document.errors:
-            yield ctx.finding(document.path, line, f"invalid {label.strip()} SBOM: {message[:300]}")
+            yield ctx.finding(
+                document.path, line, f"invalid {label.strip()} SBOM: {redact(message[:300])}"
+            )
 
 
 def _same_version(left: str, right: str) -> bool:
