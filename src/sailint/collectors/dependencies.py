@@ -16,8 +16,11 @@ from sailint.project import Project, View
 
 __all__ = ["Dependencies", "Dependency", "Manifest", "Problem"]
 
+# pip requirements syntax: requirements*.txt/.in, constraints*.txt, requirements/*.txt, and the
+# requirements-format locks of rye and pip-tools users (requirements.lock, requirements-dev.lock)
 REQUIREMENTS_NAME = re.compile(
-    r"(^|/)([\w.-]*requirements[\w.-]*\.(txt|in)|constraints[\w.-]*\.txt|requirements/[\w.-]+\.(txt|in))$",
+    r"(^|/)([\w.-]*requirements[\w.-]*\.(txt|in|lock)|constraints[\w.-]*\.txt|"
+    r"requirements/[\w.-]+\.(txt|in))$",
     re.I,
 )
 LOCK_FORMATS = {
