@@ -132,6 +132,12 @@ def test_generated_sbom_is_complete_valid_and_deterministic(tmp_path: Path) -> N
     data = json.loads(first)
     assert data["specVersion"] == "1.6"
     assert "serialNumber" not in data and "timestamp" not in data["metadata"]
+    assert data["metadata"]["component"] == {
+        "bom-ref": "project:rag-service",
+        "name": "rag-service",
+        "type": "application",
+        "version": "0.4.0",
+    }
     components = {c["bom-ref"]: c for c in data["components"]}
     assert sorted(components) == [
         "dataset:data/faq.jsonl",

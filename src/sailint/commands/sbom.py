@@ -7,6 +7,7 @@ import hashlib
 import os
 import re
 import sys
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -140,7 +141,18 @@ def build_bom(project: Project) -> Bom:
     bom.metadata.tools.components.add(
         Component(type=ComponentType.APPLICATION, name="sailint", version=__version__)
     )
-    for dependency in project.get(Dependencies).inventory():
+    dependencies = project.get(Dependencies)
+    subject = next(
+        (d for m in dependencies.locks for d in m.dependencies if d.local and d.version), None
+    )
+    if subject is not None:  # the project itself, as its lockfile names it
+        bom.metadata.component = Component(
+            type=ComponentType.APPLICATION,
+            name=subject.name,
+            version=subject.version,
+            bom_ref=f"project:{subject.name}",
+        )
+    for dependency in dependencies.inventory():
         bom.components.add(_library(dependency))
     signals = project.get(MlSignals)
     for path in sorted(p for p in signals.model_artifacts if not TEST_DIRS.search(p)):
@@ -162,7 +174,11 @@ def render(bom: Bom) -> str:
     from cyclonedx.schema import SchemaVersion
     from cyclonedx.validation.json import JsonStrictValidator
 
-    text = JsonV1Dot6(bom).output_as_string(indent=2)
+    with warnings.catch_warnings():
+        # The dependency graph is left out on purpose (lockfiles differ in how they record it);
+        # the library warns that the root component then has no dependencies.
+        warnings.simplefilter("ignore", UserWarning)
+        text = JsonV1Dot6(bom).output_as_string(indent=2)
     error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(text)
     if error is not None:  # a bug in the builder, never the user's fault
         raise RuntimeError(f"generated SBOM failed validation: {error.data.message}")
