@@ -163,3 +163,15 @@ def test_online_service_error_is_a_notification(
     assert [(n.level, n.path, n.line) for n in report.notifications] == [
         ("warning", "requirements.txt", 1)
     ]
+
+
+def test_directory_mirroring_the_bucket_layout_with_a_zip(tmp_path: Path) -> None:
+    mirror = tmp_path / "osv" / "PyPI"
+    mirror.mkdir(parents=True)
+    advisory = _advisory("GHSA-zipd", "torch", [{"introduced": "0"}, {"fixed": "2.2.0"}])
+    with zipfile.ZipFile(mirror / "all.zip", "w") as handle:
+        handle.writestr("GHSA-zipd.json", json.dumps(advisory))
+    (mirror / "broken.zip").write_bytes(b"not a zip")
+    database = OsvDatabase.load(tmp_path / "osv")
+    assert [a.id for a in database.matches("torch", "2.1.0")] == ["GHSA-zipd"]
+    assert [reason[:14] for _, reason in database.problems] == ["unreadable zip"]

@@ -108,15 +108,28 @@ def _version_key(text: str) -> Version:
 
 
 def _documents(location: Path, problems: list[tuple[str, str]]) -> Iterator[tuple[str, bytes]]:
+    """OSV JSON documents of a directory (its ``*.json`` and ``*.zip`` files) or of a zip."""
     if location.is_dir():
-        for path in sorted(location.rglob("*.json")):
+        for path in sorted(location.rglob("*")):
             if path.is_symlink() or not path.is_file():
+                continue
+            if path.suffix == ".zip":  # a mirror of the bucket layout: <dir>/PyPI/all.zip
+                try:
+                    yield from _zip_documents(path, problems)
+                except (OSError, zipfile.BadZipFile) as error:
+                    problems.append((str(path), f"unreadable zip: {error}"))
+                continue
+            if path.suffix != ".json":
                 continue
             if path.stat().st_size > MAX_ADVISORY_BYTES:
                 problems.append((str(path), "larger than 5 MiB, not read"))
                 continue
             yield str(path), path.read_bytes()
         return
+    yield from _zip_documents(location, problems)
+
+
+def _zip_documents(location: Path, problems: list[tuple[str, str]]) -> Iterator[tuple[str, bytes]]:
     with zipfile.ZipFile(location) as archive:
         for info in sorted(archive.infolist(), key=lambda i: i.filename):
             if info.is_dir() or not info.filename.endswith(".json"):
