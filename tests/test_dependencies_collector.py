@@ -301,3 +301,7 @@ def test_bad_lines_are_reported_and_the_rest_analysed(tmp_path: Path) -> None:
     assert "outside the project or remote, not followed" in next(
         n.message for n in project.notifications if n.line == 4
     )
+    # only the file that could not be read at all is listed as skipped
+    assert [(s.path, s.reason[:37]) for s in project.skipped()] == [
+        ("setup.py", "line 2: Python syntax error, setup.py")
+    ]

@@ -89,12 +89,9 @@ class Dependencies(View):
         self.manifests.append(manifest)
         for problem in problems:
             self.problems.append(problem)
-            project.notify(
-                "warning",
-                problem.message,
-                problem.path,
-                problem.line,
-            )
+            project.notify("warning", problem.message, problem.path, problem.line)
+            if problem.fatal:
+                project.skip(problem.path, f"line {problem.line}: {problem.message}")
 
     def _read_requirements(self, project: Project) -> None:
         """Requirements files by name, then every ``-r``/``-c`` target, cycles reported."""

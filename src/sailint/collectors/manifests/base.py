@@ -81,3 +81,4 @@ class Problem:
     path: str
     line: int
     message: str
+    fatal: bool = False  # nothing of the file could be read: it is also reported as skipped

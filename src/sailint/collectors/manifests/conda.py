@@ -69,7 +69,7 @@ def compose_resilient(path: str, text: str) -> tuple[yaml.Node | None, list[Prob
             continue
         message = f"{problem.message} (read up to line {end}, the rest skipped)"
         return node, [Problem(path, problem.line, message)]
-    return None, [Problem(path, problem.line, f"{problem.message} (file not analysed)")]
+    return None, [Problem(path, problem.line, f"{problem.message} (file not analysed)", fatal=True)]
 
 
 def read_environment(path: str, text: str) -> tuple[Manifest, list[Problem]]:

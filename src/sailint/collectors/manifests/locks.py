@@ -100,9 +100,9 @@ def read_pipfile_lock(path: str, text: str) -> tuple[Manifest, list[Problem]]:
         data = loads_with_positions(text)
     except (ValueError, RecursionError) as error:
         line = getattr(error, "lineno", 1)
-        return manifest, [Problem(path, line, f"invalid JSON: {error}")]
+        return manifest, [Problem(path, line, f"invalid JSON: {error}", fatal=True)]
     if not isinstance(data, dict):
-        return manifest, [Problem(path, 1, "Pipfile.lock is not a JSON object")]
+        return manifest, [Problem(path, 1, "Pipfile.lock is not a JSON object", fatal=True)]
     index = LineIndex(text)
     for section, group in (("default", None), ("develop", "dev")):
         entries = data.get(section)

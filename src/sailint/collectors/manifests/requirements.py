@@ -49,7 +49,7 @@ def read_requirements(path: str, abspath: str) -> tuple[Manifest, list[Problem]]
     try:
         parsed = RequirementsFile.from_file(abspath, include_nested=False)
     except Exception as error:  # the parser raises assorted errors on odd input
-        return manifest, [Problem(path, 1, f"unreadable requirements file: {error}")]
+        return manifest, [Problem(path, 1, f"unreadable requirements file: {error}", fatal=True)]
     problems = [
         Problem(
             path,

@@ -50,7 +50,7 @@ def read_setup_py(path: str, text: str) -> tuple[Manifest, list[Problem]]:
     except (SyntaxError, ValueError) as error:
         line = getattr(error, "lineno", None) or 1
         return manifest, [
-            Problem(path, line, f"Python syntax error, setup.py not analysed: {error}")
+            Problem(path, line, f"Python syntax error, setup.py not analysed: {error}", fatal=True)
         ]
     constants = _constants(tree)
     for node in ast.walk(tree):
