@@ -191,3 +191,27 @@ def test_scan_after_generation_is_quiet_and_stale_after_a_lock_change(tmp_path: 
     assert [(f.rule_id, f.location.path, f.location.line) for f in after.open_findings] == [
         ("SAI111", "uv.lock", 22)
     ]
+
+
+def test_a_vex_document_is_not_taken_for_the_sbom(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("torch==2.3.1\n")
+    (tmp_path / "vex.json").write_text(
+        json.dumps(
+            {
+                "bomFormat": "CycloneDX",
+                "specVersion": "1.6",
+                "version": 1,
+                "vulnerabilities": [
+                    {
+                        "id": "CVE-2099-1001",
+                        "analysis": {"state": "not_affected"},
+                        "affects": [{"ref": "pkg:pypi/torch@2.3.1"}],
+                    }
+                ],
+            }
+        )
+    )
+    report = scan(tmp_path, SBOM_RULES, Config())
+    assert [(f.rule_id, f.location.path) for f in report.open_findings] == [
+        ("SAI109", "requirements.txt")
+    ]

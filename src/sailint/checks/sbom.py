@@ -26,8 +26,8 @@ SBOM_GENERATORS = re.compile(
 
 
 def project_sboms(project: Project) -> list[SbomDocument]:
-    """SBOMs that describe the project (test data and fixtures excluded)."""
-    return [d for d in project.get(Sboms).documents if not TEST_DIRS.search(d.path)]
+    """SBOMs that describe the project (VEX documents, test data and fixtures excluded)."""
+    return [d for d in project.get(Sboms).documents if not d.vex and not TEST_DIRS.search(d.path)]
 
 
 def _dependency_anchor(project: Project) -> tuple[str, int] | None:

@@ -55,6 +55,7 @@ class SbomDocument:
     spec_version: str = ""
     components: list[SbomComponent] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)  # (line, message)
+    vex: bool = False  # a CycloneDX VEX: advisories about components listed elsewhere
 
     @property
     def is_cyclonedx(self) -> bool:

@@ -76,6 +76,7 @@ def parse_cyclonedx_json(text: str, document: SbomDocument) -> None:
         return
     index = LineIndex(text)
     document.spec_version = str(data.get("specVersion", ""))
+    document.vex = "components" not in data and "vulnerabilities" in data
     for component in _walk_json(data.get("components")):
         name = component.get("name")
         if not isinstance(name, str):
