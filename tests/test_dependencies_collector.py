@@ -305,3 +305,28 @@ def test_bad_lines_are_reported_and_the_rest_analysed(tmp_path: Path) -> None:
     assert [(s.path, s.reason[:37]) for s in project.skipped()] == [
         ("setup.py", "line 2: Python syntax error, setup.py")
     ]
+
+
+def test_old_poetry_metadata_files_and_pdm_lock(tmp_path: Path) -> None:
+    view, _ = _view(
+        tmp_path,
+        {
+            "poetry.lock": (
+                '[[package]]\nname = "numpy"\nversion = "1.24.4"\ncategory = "main"\n\n'
+                '[metadata]\nlock-version = "1.1"\n\n[metadata.files]\n'
+                'numpy = [\n    {file = "numpy-1.24.4.tar.gz", hash = "sha256:ab"},\n]\n'
+            ),
+            "svc/pdm.lock": (
+                '[metadata]\ngroups = ["default"]\n\n[[package]]\nname = "httpx"\n'
+                'version = "0.27.0"\nfiles = [\n    {file = "httpx.whl", hash = "sha256:cd"},\n]\n'
+            ),
+        },
+    )
+    poetry = next(m for m in view.manifests if m.path == "poetry.lock")
+    assert [(d.line, d.name, d.hashes) for d in poetry.dependencies] == [
+        (2, "numpy", ("sha256:ab",))
+    ]
+    pdm = next(m for m in view.manifests if m.path == "svc/pdm.lock")
+    assert [(d.line, d.name, d.version, d.hashes) for d in pdm.dependencies] == [
+        (5, "httpx", "0.27.0", ("sha256:cd",))
+    ]

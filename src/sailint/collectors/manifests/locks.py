@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sailint.collectors.jsonpos import LineIndex, PosStr, loads_with_positions
@@ -88,8 +89,6 @@ def read_toml_lock(path: str, text: str, fmt: str) -> tuple[Manifest, list[Probl
 
 
 def _with_hashes(dependency: Dependency, hashes: list[str]) -> Dependency:
-    from dataclasses import replace
-
     return replace(dependency, hashes=tuple(sorted(set(hashes))))
 
 
