@@ -8,7 +8,7 @@ import subprocess
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from sailint.config import Config
+from sailint.config import Config, ConfigError, load_config
 from sailint.engine import Report, scan_project
 from sailint.rulemeta import ExampleFile
 
@@ -70,8 +70,16 @@ def copy_case(source: Path, target: Path) -> Path:
 
 
 def scan(root: Path, select: Sequence[str] = (), config: Config | None = None) -> Report:
-    """Scan ``root`` with only ``select`` rules (all when empty)."""
-    config = config or Config()
+    """Scan ``root`` with only ``select`` rules (all when empty).
+
+    Without an explicit ``config`` the project's own settings are loaded as the CLI does
+    (``.sailint.toml`` / ``[tool.sailint]``), e.g. an example's offline ``vuln-db``.
+    """
+    if config is None:
+        try:
+            config = load_config(root)
+        except ConfigError:
+            config = Config()
     if select:
         config.select = list(select)
     return scan_project(root, config)

@@ -104,10 +104,9 @@ def test_several_formats_in_one_run(
     assert code == 1
     assert "SAI401" in capsys.readouterr().out
     assert json.loads(sarif.read_text())["version"] == "2.1.0"
-    assert (
-        "| 2.3 Document your data, models and prompts | SAI401, SAI402, SAI403, SAI404 |"
-        in report.read_text()
-    )
+    row = next(line for line in report.read_text().splitlines() if line.startswith("| 2.3 "))
+    assert row.startswith("| 2.3 Document your data, models and prompts | ")
+    assert {"SAI401", "SAI402", "SAI403", "SAI404"} <= set(row.split(" | ")[1].split(", "))
     data = json.loads(js.read_text())
     assert data["version"] == 1
     assert {f["rule"] for f in data["findings"]} >= {"SAI401", "SAI406", "SAI407"}

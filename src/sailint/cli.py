@@ -537,9 +537,11 @@ def _register_commands() -> None:
     """Attach the subcommands that live in ``sailint.commands`` (each imports little until run)."""
     from sailint.commands.hash import hash_command
     from sailint.commands.init import init_command
+    from sailint.commands.sbom import sbom_command
 
     cli.add_command(hash_command)
     cli.add_command(init_command)
+    cli.add_command(sbom_command)
 
 
 _register_commands()
