@@ -40,7 +40,7 @@ def hardcoded_secret(ctx: RuleContext) -> Iterator[Finding]:
         yield _finding(
             ctx,
             found,
-            f"{found.match.detector.provider} secret hard-coded{where}: {found.match.redacted}; "
+            f"{found.match.detector.provider} hard-coded{where}: {found.match.redacted}; "
             "rotate it and load it from the environment or a secret manager",
         )
 
@@ -51,6 +51,6 @@ def secret_in_notebook_output(ctx: RuleContext) -> Iterator[Finding]:
         yield _finding(
             ctx,
             found,
-            f"{found.match.detector.provider} secret in the {found.output} output of notebook "
+            f"{found.match.detector.provider} in the {found.output} output of notebook "
             f"cell {found.cell}: {found.match.redacted}; rotate it and clear the outputs",
         )

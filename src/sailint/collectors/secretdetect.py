@@ -253,7 +253,7 @@ class DetectorSet:
             if secret is None:
                 continue
             index = bisect.bisect_right(starts, match.start()) - 1
-            local = start - starts[index]
+            local = match.start() - starts[index]  # report where the block begins
             if _overlaps(taken, index, local, len(secret)):
                 continue
             end_index = bisect.bisect_right(starts, match.end() - 1) - 1
@@ -272,8 +272,9 @@ class DetectorSet:
         group = detector.secret_group
         if group is None:
             group = next((i for i, g in enumerate(match.groups(), 1) if g is not None), 0)
-        secret = match.group(group)
-        start = match.start(group)
+        raw = match.group(group) or ""
+        secret = raw.strip()
+        start = match.start(group) + (len(raw) - len(raw.lstrip()))
         if not secret:
             return None, start
         if detector.quote_group is not None and code and not match.group(detector.quote_group):
