@@ -8,7 +8,7 @@ import subprocess
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from sailint.config import Config
+from sailint.config import Config, load_config
 from sailint.engine import Report, scan_project
 from sailint.rulemeta import ExampleFile
 
@@ -48,7 +48,9 @@ def write_files(root: Path, files: Iterable[ExampleFile]) -> None:
         target = root / item.path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(item.content, encoding="utf-8")
-    dated = sorted({f.committed for f in files if f.committed})
+    dated = sorted(
+        {f.committed for f in files if f.committed} | {f.removed for f in files if f.removed}
+    )
     if not dated:
         return
     init_repo(root)
@@ -56,6 +58,8 @@ def write_files(root: Path, files: Iterable[ExampleFile]) -> None:
         for item in files:
             if item.committed == date:
                 git(root, "add", item.path)
+            if item.removed == date:
+                git(root, "rm", "-q", item.path)
         git(root, "commit", "-q", "-m", f"files of {date}", date=date)
     undated = [f.path for f in files if not f.committed]
     if undated:
@@ -70,7 +74,13 @@ def copy_case(source: Path, target: Path) -> Path:
 
 
 def scan(root: Path, select: Sequence[str] = (), config: Config | None = None) -> Report:
-    """Scan ``root`` with only ``select`` rules (all when empty)."""
+    """Scan ``root`` with only ``select`` rules (all when empty).
+
+    A fixture or example that carries its own ``.sailint.toml`` (e.g. ``history = true`` or
+    rule options) is scanned with it.
+    """
+    if config is None and (root / ".sailint.toml").is_file():
+        config = load_config(root)
     config = config or Config()
     if select:
         config.select = list(select)

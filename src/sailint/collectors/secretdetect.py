@@ -249,7 +249,7 @@ class DetectorSet:
             starts.append(offset)
             offset += len(text) + 1
         for match in detector.pattern.finditer(joined):
-            secret, start = self._accept(detector, match, code)
+            secret, _ = self._accept(detector, match, code)
             if secret is None:
                 continue
             index = bisect.bisect_right(starts, match.start()) - 1
@@ -261,9 +261,7 @@ class DetectorSet:
                 # A multi-line secret owns its lines: a generic rule must not report parts.
                 taken.setdefault(covered, []).append((0, 1 << 30))
             text, number, column = lines[index]
-            yield SecretMatch(
-                detector, secret, number, column + local, _marker(lines, index)
-            )
+            yield SecretMatch(detector, secret, number, column + local, _marker(lines, index))
 
     def _accept(
         self, detector: Detector, match: re.Match[str], code: bool
