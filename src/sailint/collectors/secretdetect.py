@@ -195,23 +195,25 @@ class DetectorSet:
 
     def scan_lines(self, lines: Sequence[TextLine], path: str = "") -> list[SecretMatch]:
         """Every secret in ``lines`` (one file or notebook), first detector wins on overlap."""
-        lowered = [text.lower() for text, _, _ in lines]
-        hit_lines = [i for i, low in enumerate(lowered) if self._any_keyword.search(low)]
-        if not hit_lines:
+        joined = "\n".join(t for t, _, _ in lines)
+        low = joined.lower()
+        # One keyword pass over the whole text, then only the lines that hold a keyword.
+        hits = [m.start() for m in self._any_keyword.finditer(low)]
+        if not hits:
             return []
+        starts = _line_starts(lines)
+        hit_lines = sorted({bisect.bisect_right(starts, offset) - 1 for offset in hits})
+        lowered = {i: lines[i][0].lower() for i in hit_lines}
         code = path.lower().endswith(CODE_SUFFIXES)
         generic_ok = not self.generic_paths.search(path)
-        joined: str | None = None
         found: list[SecretMatch] = []
         taken: dict[int, list[tuple[int, int]]] = {}
         for detector in self.detectors:
             if detector.generic and not generic_ok:
                 continue
             if detector.multiline:
-                joined = joined if joined is not None else "\n".join(t for t, _, _ in lines)
-                low = joined.lower()
                 if any(k in low for k in detector.keywords):
-                    found += self._scan_joined(detector, lines, joined, code, taken)
+                    found += self._scan_joined(detector, lines, joined, starts, code, taken)
                 continue
             context_ok: bool | None = None
             for index in hit_lines:
@@ -219,7 +221,7 @@ class DetectorSet:
                     continue
                 if detector.context is not None:
                     if context_ok is None:
-                        context_ok = any(detector.context.search(t) for t, _, _ in lines)
+                        context_ok = bool(detector.context.search(joined))
                     if not context_ok:
                         break
                 text, number, column = lines[index]
@@ -238,16 +240,12 @@ class DetectorSet:
         detector: Detector,
         lines: Sequence[TextLine],
         joined: str,
+        starts: list[int],
         code: bool,
         taken: dict[int, list[tuple[int, int]]],
     ) -> Iterable[SecretMatch]:
         if detector.context is not None and not detector.context.search(joined):
             return
-        starts: list[int] = []
-        offset = 0
-        for text, _, _ in lines:
-            starts.append(offset)
-            offset += len(text) + 1
         for match in detector.pattern.finditer(joined):
             secret, _ = self._accept(detector, match, code)
             if secret is None:
@@ -260,7 +258,7 @@ class DetectorSet:
             for covered in range(index, end_index + 1):
                 # A multi-line secret owns its lines: a generic rule must not report parts.
                 taken.setdefault(covered, []).append((0, 1 << 30))
-            text, number, column = lines[index]
+            _, number, column = lines[index]
             yield SecretMatch(detector, secret, number, column + local, _marker(lines, index))
 
     def _accept(
@@ -294,6 +292,16 @@ class DetectorSet:
         if any(p.search(secret) for p in values):
             return None, start
         return secret, start
+
+
+def _line_starts(lines: Sequence[TextLine]) -> list[int]:
+    """Offsets of each line in the lines joined with newlines."""
+    starts: list[int] = []
+    offset = 0
+    for text, _, _ in lines:
+        starts.append(offset)
+        offset += len(text) + 1
+    return starts
 
 
 def _overlaps(taken: dict[int, list[tuple[int, int]]], index: int, start: int, size: int) -> bool:
