@@ -107,6 +107,17 @@ def test_subdirectory_project_sees_only_its_paths(repo: Path) -> None:
     assert found == [("api.py", 1)]
 
 
+def test_context_outside_the_added_lines_is_read_from_the_commit(repo: Path) -> None:
+    config_yaml = "wandb:\n  project: churn\n  entity: acme\n"
+    _commit(repo, "config.yaml", config_yaml, "2024-06-01")
+    key = "5d2e8c1a7f3b9e0d4c6a8b2f1e3d5c7a9b0e2f4d"
+    _commit(repo, "config.yaml", config_yaml + f"  api_key: {key}\n", "2024-06-02")
+    _commit(repo, "config.yaml", config_yaml, "2024-06-03")
+    report = scan(repo, config=_history_config())
+    found = [(f.location.path, f.properties["detector"]) for f in report.open_findings]
+    assert found == [("app.py", "huggingface-token"), ("config.yaml", "wandb-config-key")]
+
+
 def test_patch_parser_handles_quoted_paths_and_plus_lines() -> None:
     patch = [
         "\x00commit abc123 1700000000",

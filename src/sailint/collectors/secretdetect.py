@@ -7,7 +7,7 @@ import hashlib
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -193,8 +193,29 @@ class DetectorSet:
         """Scan a whole file's text (lines numbered from 1)."""
         return self.scan_lines([(t, n, 1) for n, t in enumerate(text.splitlines(), 1)], path)
 
-    def scan_lines(self, lines: Sequence[TextLine], path: str = "") -> list[SecretMatch]:
-        """Every secret in ``lines`` (one file or notebook), first detector wins on overlap."""
+    def scan_lines(
+        self,
+        lines: Sequence[TextLine],
+        path: str = "",
+        surrounding: Callable[[], str] | None = None,
+    ) -> list[SecretMatch]:
+        """Every secret in ``lines`` (one file or notebook), first detector wins on overlap.
+
+        ``surrounding`` returns the whole file when ``lines`` are only part of it (the added
+        lines of a commit): a detector's context is looked up there when the lines lack it.
+        """
+        whole: list[str] = []
+
+        def has_context(detector: Detector) -> bool:
+            assert detector.context is not None
+            if detector.context.search(joined):
+                return True
+            if surrounding is None:
+                return False
+            if not whole:
+                whole.append(surrounding())
+            return bool(detector.context.search(whole[0]))
+
         joined = "\n".join(t for t, _, _ in lines)
         low = joined.lower()
         # One keyword pass over the whole text, then only the lines that hold a keyword.
@@ -213,22 +234,24 @@ class DetectorSet:
                 continue
             if detector.multiline:
                 if any(k in low for k in detector.keywords):
-                    found += self._scan_joined(detector, lines, joined, starts, code, taken)
+                    found += self._scan_joined(
+                        detector, lines, (joined, starts), code, taken, has_context
+                    )
                 continue
             context_ok: bool | None = None
             for index in hit_lines:
                 if not any(k in lowered[index] for k in detector.keywords):
                     continue
-                if detector.context is not None:
-                    if context_ok is None:
-                        context_ok = bool(detector.context.search(joined))
-                    if not context_ok:
-                        break
                 text, number, column = lines[index]
                 for match in detector.pattern.finditer(text):
                     secret, start = self._accept(detector, match, code)
                     if secret is None or _overlaps(taken, index, start, len(secret)):
                         continue
+                    if detector.context is not None:
+                        # Only a candidate secret pays for the context lookup.
+                        context_ok = has_context(detector) if context_ok is None else context_ok
+                        if not context_ok:
+                            continue
                     taken.setdefault(index, []).append((start, start + len(secret)))
                     marker = _marker(lines, index)
                     found.append(SecretMatch(detector, secret, number, column + start, marker))
@@ -239,16 +262,15 @@ class DetectorSet:
         self,
         detector: Detector,
         lines: Sequence[TextLine],
-        joined: str,
-        starts: list[int],
+        text: tuple[str, list[int]],
         code: bool,
         taken: dict[int, list[tuple[int, int]]],
+        has_context: Callable[[Detector], bool],
     ) -> Iterable[SecretMatch]:
-        if detector.context is not None and not detector.context.search(joined):
-            return
+        joined, starts = text
         for match in detector.pattern.finditer(joined):
             secret, _ = self._accept(detector, match, code)
-            if secret is None:
+            if secret is None or (detector.context is not None and not has_context(detector)):
                 continue
             index = bisect.bisect_right(starts, match.start()) - 1
             local = match.start() - starts[index]  # report where the block begins

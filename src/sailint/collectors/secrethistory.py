@@ -5,8 +5,9 @@ from __future__ import annotations
 import codecs
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from sailint.collectors.history import GitHistory
 from sailint.collectors.secretdetect import DetectorError, SecretMatch, TextLine, load_detectors
@@ -72,13 +73,27 @@ class HistoryScan(View):
                     scan.commits += 1
                 if path is None or not path.startswith(history.prefix):
                     continue
-                for match in detectors.scan_lines(lines, path):
+                whole = _file_at(history.repo, commit, path)
+                for match in detectors.scan_lines(lines, path, whole):
                     scan.found.append(PastSecret(path[len(history.prefix) :], match, commit, stamp))
             process.wait()
         except Exception as error:  # gitpython raises many types; a partial scan is still reported
             log.debug("git log failed", exc_info=True)
             project.notify("warning", f"git history scan stopped early: {type(error).__name__}")
         return scan
+
+
+def _file_at(repo: Any, commit: str, path: str) -> Callable[[], str]:
+    """The file as of ``commit``, read only when a detector needs context beyond added lines."""
+
+    def read() -> str:
+        try:
+            text: str = repo.git.show(f"{commit}:{path}")
+        except Exception:  # gitpython raises many types; no context is a safe answer
+            return ""
+        return text
+
+    return read
 
 
 def _decoded(stream: Iterable[bytes]) -> Iterator[str]:
