@@ -48,7 +48,9 @@ def write_files(root: Path, files: Iterable[ExampleFile]) -> None:
         target = root / item.path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(item.content, encoding="utf-8")
-    dated = sorted({f.committed for f in files if f.committed})
+    dated = sorted(
+        {f.committed for f in files if f.committed} | {f.removed for f in files if f.removed}
+    )
     if not dated:
         return
     init_repo(root)
@@ -56,6 +58,8 @@ def write_files(root: Path, files: Iterable[ExampleFile]) -> None:
         for item in files:
             if item.committed == date:
                 git(root, "add", item.path)
+            if item.removed == date:
+                git(root, "rm", "-q", item.path)
         git(root, "commit", "-q", "-m", f"files of {date}", date=date)
     undated = [f.path for f in files if not f.committed]
     if undated:

@@ -33,10 +33,12 @@ def _build_history(case: Path, source: Path, spec: Path) -> None:
     """Commit the case's files following ``<case>.history.yaml`` (dated commits).
 
     ``write`` steps may give a file other content in the past; at the end every file has its
-    fixture content again, and whatever differs from the last step is committed last.
+    fixture content again (except files a ``remove`` step deleted), and whatever differs from
+    the last step is committed last.
     """
     steps = yaml.safe_load(spec.read_text(encoding="utf-8")) or []
     init_repo(case)
+    removed: set[str] = set()
     for step in steps:
         for path, content in (step.get("write") or {}).items():
             target = case / path
@@ -45,8 +47,10 @@ def _build_history(case: Path, source: Path, spec: Path) -> None:
             git(case, "add", path)
         for path in step.get("add") or []:
             git(case, "add", path)
+            removed.discard(path)
         for path in step.get("remove") or []:
-            git(case, "rm", "-q", "--cached", path)
+            git(case, "rm", "-q", path)
+            removed.add(path)
         git(
             case,
             "commit",
@@ -57,7 +61,7 @@ def _build_history(case: Path, source: Path, spec: Path) -> None:
             date=str(step["date"]),
         )
     for original in source.rglob("*"):
-        if original.is_file():
+        if original.is_file() and original.relative_to(source).as_posix() not in removed:
             restored = case / original.relative_to(source)
             restored.parent.mkdir(parents=True, exist_ok=True)
             restored.write_bytes(original.read_bytes())

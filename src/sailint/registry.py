@@ -48,7 +48,10 @@ def _schema(directory: Path) -> dict[str, Any]:
 
 def _examples(raw: Any) -> tuple[ExampleFile, ...]:
     return tuple(
-        ExampleFile(str(item["path"]), str(item["content"]), item.get("committed")) for item in raw
+        ExampleFile(
+            str(item["path"]), str(item["content"]), item.get("committed"), item.get("removed")
+        )
+        for item in raw
     )
 
 

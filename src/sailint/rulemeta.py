@@ -20,6 +20,7 @@ class ExampleFile:
     path: str
     content: str
     committed: str | None = None  # commit this file in a git repo with this date (history rules)
+    removed: str | None = None  # then delete it in a commit with this date (history rules)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,364 @@
+"""Secret detectors loaded from ``rules/secrets/detectors.yml`` and the line scanner that runs them."""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DETECTORS_FILE = Path("secrets") / "detectors.yml"
+#: Files where a value must be quoted to be a literal: unquoted text there is code.
+CODE_SUFFIXES = (".py", ".ipynb", ".js", ".ts", ".java", ".go", ".rs", ".rb", ".scala", ".kt")
+#: Inline markers of other scanners that teams keep when they migrate to sailint.
+LINE_MARKERS = (
+    ("gitleaks:allow", re.compile(r"gitleaks:allow")),
+    ("pragma: allowlist secret", re.compile(r"pragma:\s?(?:allow|white)list[ -]secret")),
+)
+NEXTLINE_MARKER = re.compile(r"pragma:\s?(?:allow|white)list[ -]nextline[ -]secret")
+
+
+class DetectorError(Exception):
+    """The detector data file is invalid; the message names the detector and field."""
+
+
+@dataclass(frozen=True)
+class Detector:
+    """One kind of secret: how to find it and what is not it."""
+
+    id: str
+    provider: str
+    pattern: re.Pattern[str]
+    keywords: tuple[str, ...]
+    secret_group: int | None = None
+    name_group: int | None = None
+    quote_group: int | None = None
+    entropy: float | None = None
+    multiline: bool = False
+    generic: bool = False
+    context: re.Pattern[str] | None = None
+    allow_values: tuple[re.Pattern[str], ...] = ()
+    allow_names: tuple[re.Pattern[str], ...] = ()
+    stopwords: tuple[str, ...] = ()
+    positives: tuple[str, ...] = ()
+    negatives: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SecretMatch:
+    """A secret found on a line; ``secret`` must never be printed (use ``redacted``)."""
+
+    detector: Detector
+    secret: str
+    line: int
+    column: int
+    marker: str | None = None  # an inline allow marker of another scanner on the line
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the secret: its identity in fingerprints and baselines."""
+        return hashlib.sha256(self.secret.encode()).hexdigest()
+
+    @property
+    def redacted(self) -> str:
+        """Provider-free redaction: first characters, length and a short fingerprint."""
+        return redact(self.secret)
+
+
+def redact(secret: str) -> str:
+    """``abcd… (40 chars, fp 1a2b3c4d5e6f)``: at most four characters, a quarter of short ones."""
+    shown = secret[: min(4, len(secret) // 4)]
+    digest = hashlib.sha256(secret.encode()).hexdigest()[:12]
+    return f"{shown}… ({len(secret)} chars, fp {digest})"
+
+
+def shannon_entropy(value: str) -> float:
+    """Bits per character, as gitleaks computes it."""
+    if not value:
+        return 0.0
+    counts = Counter(value)
+    size = len(value)
+    return -sum(n / size * math.log2(n / size) for n in counts.values())
+
+
+def _compile(value: Any, where: str) -> re.Pattern[str]:
+    if not isinstance(value, str):
+        raise DetectorError(f"{where}: expected a regex string")
+    try:
+        return re.compile(value)
+    except re.error as error:
+        raise DetectorError(f"{where}: invalid regex: {error}") from None
+
+
+def _strings(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise DetectorError(f"{where}: expected a list of strings")
+    return tuple(value)
+
+
+def _detector(raw: Any, index: int) -> Detector:
+    if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
+        raise DetectorError(f"detectors[{index}]: needs an id")
+    name = raw["id"]
+    known = {
+        "id", "provider", "pattern", "keywords", "secret-group", "name-group", "quote-group",
+        "entropy", "multiline", "generic", "context", "allowlist", "tests",
+    }  # fmt: skip
+    unknown = set(raw) - known
+    if unknown:
+        raise DetectorError(f"{name}: unknown field {sorted(unknown)[0]!r}")
+    keywords = _strings(raw.get("keywords"), f"{name}.keywords")
+    if not keywords or any(k != k.lower() for k in keywords):
+        raise DetectorError(f"{name}.keywords: at least one, all lowercase")
+    allow = raw.get("allowlist") or {}
+    tests = raw.get("tests") or {}
+    positives = _strings(tests.get("positive"), f"{name}.tests.positive")
+    negatives = _strings(tests.get("negative"), f"{name}.tests.negative")
+    if not positives or not negatives:
+        raise DetectorError(f"{name}.tests: needs positive and negative vectors")
+    context = raw.get("context")
+    return Detector(
+        id=name,
+        provider=str(raw.get("provider") or name),
+        pattern=_compile(raw.get("pattern"), f"{name}.pattern"),
+        keywords=keywords,
+        secret_group=raw.get("secret-group"),
+        name_group=raw.get("name-group"),
+        quote_group=raw.get("quote-group"),
+        entropy=float(raw["entropy"]) if raw.get("entropy") is not None else None,
+        multiline=bool(raw.get("multiline", False)),
+        generic=bool(raw.get("generic", False)),
+        context=_compile(context, f"{name}.context") if context else None,
+        allow_values=tuple(
+            _compile(v, f"{name}.allowlist.values")
+            for v in _strings(allow.get("values"), f"{name}.allowlist.values")
+        ),
+        allow_names=tuple(
+            _compile(v, f"{name}.allowlist.names")
+            for v in _strings(allow.get("names"), f"{name}.allowlist.names")
+        ),
+        stopwords=tuple(s.lower() for s in _strings(allow.get("stopwords"), name)),
+        positives=positives,
+        negatives=negatives,
+    )
+
+
+#: One line of text to scan: its text, 1-based line number and 1-based column of its start.
+TextLine = tuple[str, int, int]
+
+
+class DetectorSet:
+    """All detectors plus the global allowlists; scans lines of one file at a time."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        """Build from the parsed detector file; raises DetectorError when it is invalid."""
+        raw = data.get("detectors")
+        if not isinstance(raw, list) or not raw:
+            raise DetectorError("detectors: expected a non-empty list")
+        self.detectors = [_detector(item, index) for index, item in enumerate(raw)]
+        ids = [d.id for d in self.detectors]
+        if len(ids) != len(set(ids)):
+            raise DetectorError("detectors: duplicate id")
+        allow = data.get("allowlist") or {}
+        self.allow_values = tuple(
+            _compile(v, "allowlist.values") for v in _strings(allow.get("values"), "allowlist")
+        )
+        self.stopwords = tuple(s.lower() for s in _strings(allow.get("stopwords"), "allowlist"))
+        self.generic_paths = _compile(allow.get("generic-paths", "$^"), "allowlist.generic-paths")
+        self.generic_values = tuple(
+            _compile(v, "allowlist.generic-values")
+            for v in _strings(allow.get("generic-values"), "allowlist.generic-values")
+        )
+        keywords = sorted({k for d in self.detectors for k in d.keywords}, key=len, reverse=True)
+        self._any_keyword = re.compile("|".join(re.escape(k) for k in keywords))
+
+    def by_id(self, detector_id: str) -> Detector:
+        """The detector called ``detector_id``."""
+        for detector in self.detectors:
+            if detector.id == detector_id:
+                return detector
+        raise KeyError(detector_id)
+
+    def scan_text(self, text: str, path: str = "") -> list[SecretMatch]:
+        """Scan a whole file's text (lines numbered from 1)."""
+        return self.scan_lines([(t, n, 1) for n, t in enumerate(text.splitlines(), 1)], path)
+
+    def scan_lines(
+        self,
+        lines: Sequence[TextLine],
+        path: str = "",
+        surrounding: Callable[[], str] | None = None,
+    ) -> list[SecretMatch]:
+        """Every secret in ``lines`` (one file or notebook), first detector wins on overlap.
+
+        ``surrounding`` returns the whole file when ``lines`` are only part of it (the added
+        lines of a commit): a detector's context is looked up there when the lines lack it.
+        """
+        whole: list[str] = []
+
+        def has_context(detector: Detector) -> bool:
+            assert detector.context is not None
+            if detector.context.search(joined):
+                return True
+            if surrounding is None:
+                return False
+            if not whole:
+                whole.append(surrounding())
+            return bool(detector.context.search(whole[0]))
+
+        joined = "\n".join(t for t, _, _ in lines)
+        low = joined.lower()
+        # One keyword pass over the whole text, then only the lines that hold a keyword.
+        hits = [m.start() for m in self._any_keyword.finditer(low)]
+        if not hits:
+            return []
+        starts = _line_starts(lines)
+        hit_lines = sorted({bisect.bisect_right(starts, offset) - 1 for offset in hits})
+        lowered = {i: lines[i][0].lower() for i in hit_lines}
+        code = path.lower().endswith(CODE_SUFFIXES)
+        generic_ok = not self.generic_paths.search(path)
+        found: list[SecretMatch] = []
+        taken: dict[int, list[tuple[int, int]]] = {}
+        for detector in self.detectors:
+            if detector.generic and not generic_ok:
+                continue
+            if detector.multiline:
+                if any(k in low for k in detector.keywords):
+                    found += self._scan_joined(
+                        detector, lines, (joined, starts), code, taken, has_context
+                    )
+                continue
+            context_ok: bool | None = None
+            for index in hit_lines:
+                if not any(k in lowered[index] for k in detector.keywords):
+                    continue
+                text, number, column = lines[index]
+                for match in detector.pattern.finditer(text):
+                    secret, start = self._accept(detector, match, code)
+                    if secret is None or _overlaps(taken, index, start, len(secret)):
+                        continue
+                    if detector.context is not None:
+                        # Only a candidate secret pays for the context lookup.
+                        context_ok = has_context(detector) if context_ok is None else context_ok
+                        if not context_ok:
+                            continue
+                    taken.setdefault(index, []).append((start, start + len(secret)))
+                    marker = _marker(lines, index)
+                    found.append(SecretMatch(detector, secret, number, column + start, marker))
+        found.sort(key=lambda m: (m.line, m.column))
+        return found
+
+    def _scan_joined(
+        self,
+        detector: Detector,
+        lines: Sequence[TextLine],
+        text: tuple[str, list[int]],
+        code: bool,
+        taken: dict[int, list[tuple[int, int]]],
+        has_context: Callable[[Detector], bool],
+    ) -> Iterable[SecretMatch]:
+        joined, starts = text
+        for match in detector.pattern.finditer(joined):
+            secret, _ = self._accept(detector, match, code)
+            if secret is None or (detector.context is not None and not has_context(detector)):
+                continue
+            index = bisect.bisect_right(starts, match.start()) - 1
+            local = match.start() - starts[index]  # report where the block begins
+            if _overlaps(taken, index, local, len(secret)):
+                continue
+            end_index = bisect.bisect_right(starts, match.end() - 1) - 1
+            for covered in range(index, end_index + 1):
+                # A multi-line secret owns its lines: a generic rule must not report parts.
+                taken.setdefault(covered, []).append((0, 1 << 30))
+            _, number, column = lines[index]
+            yield SecretMatch(detector, secret, number, column + local, _marker(lines, index))
+
+    def _accept(
+        self, detector: Detector, match: re.Match[str], code: bool
+    ) -> tuple[str | None, int]:
+        """The secret of ``match`` and its offset, or None when an allowlist drops it."""
+        group = detector.secret_group
+        if group is None:
+            group = next((i for i, g in enumerate(match.groups(), 1) if g is not None), 0)
+        raw = match.group(group) or ""
+        secret = raw.strip()
+        start = match.start(group) + (len(raw) - len(raw.lstrip()))
+        if not secret:
+            return None, start
+        if detector.quote_group is not None and code and not match.group(detector.quote_group):
+            return None, start
+        if detector.name_group is not None:
+            name = match.group(detector.name_group) or ""
+            if any(p.search(name) for p in detector.allow_names):
+                return None, start
+        if detector.entropy is not None and shannon_entropy(secret) <= detector.entropy:
+            return None, start
+        lowered = secret.lower()
+        if any(w in lowered for w in self.stopwords + detector.stopwords):
+            return None, start
+        values = self.allow_values + detector.allow_values
+        if detector.generic:
+            values += self.generic_values
+            if not (re.search(r"[0-9]", secret) and re.search(r"[A-Za-z]", secret)):
+                return None, start
+        if any(p.search(secret) for p in values):
+            return None, start
+        return secret, start
+
+
+def _line_starts(lines: Sequence[TextLine]) -> list[int]:
+    """Offsets of each line in the lines joined with newlines."""
+    starts: list[int] = []
+    offset = 0
+    for text, _, _ in lines:
+        starts.append(offset)
+        offset += len(text) + 1
+    return starts
+
+
+def _overlaps(taken: dict[int, list[tuple[int, int]]], index: int, start: int, size: int) -> bool:
+    return any(start < end and begin < start + size for begin, end in taken.get(index, []))
+
+
+def _marker(lines: Sequence[TextLine], index: int) -> str | None:
+    """The inline allow marker of another scanner that covers line ``index``, if any."""
+    text = lines[index][0]
+    for label, pattern in LINE_MARKERS:
+        if pattern.search(text):
+            return label
+    if index > 0 and NEXTLINE_MARKER.search(lines[index - 1][0]):
+        return "pragma: allowlist nextline secret"
+    return None
+
+
+def detectors_path() -> Path:
+    """Where the detector data lives (next to the rules, shipped in the wheel)."""
+    from sailint.registry import rules_dir
+
+    return rules_dir() / DETECTORS_FILE
+
+
+@lru_cache(maxsize=4)
+def _load(path: str) -> DetectorSet:
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise DetectorError(f"{path}: cannot load: {error}") from None
+    if not isinstance(data, dict):
+        raise DetectorError(f"{path}: expected a mapping")
+    return DetectorSet(data)
+
+
+def load_detectors(path: Path | None = None) -> DetectorSet:
+    """The detector set of ``path`` (default: the shipped file), cached per process."""
+    return _load(str(path or detectors_path()))
