@@ -1,0 +1,252 @@
+"""Shared AST facts per Python unit: qualified calls, scopes, resolved constants and kwargs."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sailint.collectors.pynames import ImportMap
+from sailint.collectors.python import PythonSource, PythonSources
+from sailint.project import Project, View
+
+HEX40 = re.compile(r"^[0-9a-f]{40}$")
+UNKNOWN: Any = type("Unknown", (), {"__repr__": lambda self: "UNKNOWN"})()
+MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
+LITERAL_TYPES = (str, bool, int, float, type(None))
+
+
+def is_commit_sha(value: object) -> bool:
+    """True for a full 40-hex commit id (what pins a hub download immutably)."""
+    return isinstance(value, str) and bool(HEX40.match(value.lower()))
+
+
+@dataclass
+class Scope:
+    """A module or function body: its own calls and names bound once to a literal."""
+
+    node: ast.AST
+    constants: dict[str, Any] = field(default_factory=dict)
+    parent: Scope | None = None
+
+    @property
+    def is_function(self) -> bool:
+        """True for a function body (module scope otherwise)."""
+        return isinstance(self.node, (ast.FunctionDef, ast.AsyncFunctionDef))
+
+
+@dataclass(frozen=True)
+class CallSite:
+    """One call with its import-resolved name and the scope it sits in."""
+
+    node: ast.Call
+    name: str  # qualified name ("" when the callee is not a plain name chain)
+    method: str  # last component ("from_pretrained")
+    scope: Scope
+
+
+def _literal(node: ast.AST) -> Any:
+    """The value of a literal node (str/bool/number/None, or dict/list/tuple of them)."""
+    try:
+        value = ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return UNKNOWN
+    return value
+
+
+def _bindings(body: list[ast.stmt]) -> Iterator[tuple[str, ast.AST | None]]:
+    """Names bound by the statements of one scope (not nested functions or classes)."""
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield node.name, None
+            continue
+        if isinstance(node, ast.Lambda):
+            continue
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    yield target.id, node.value
+                else:
+                    for sub in ast.walk(target):
+                        if isinstance(sub, ast.Name):
+                            yield sub.id, None
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            yield node.target.id, node.value
+        elif isinstance(node, (ast.AugAssign, ast.For, ast.AsyncFor, ast.NamedExpr)):
+            target = node.target
+            for sub in ast.walk(target):
+                if isinstance(sub, ast.Name):
+                    yield sub.id, None
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                if item.optional_vars is not None:
+                    for sub in ast.walk(item.optional_vars):
+                        if isinstance(sub, ast.Name):
+                            yield sub.id, None
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def scope_constants(body: list[ast.stmt]) -> dict[str, Any]:
+    """Names bound exactly once in a scope, to a literal (a 40-hex revision held in a constant)."""
+    seen: dict[str, Any] = {}
+    rebound: set[str] = set()
+    for name, value in _bindings(body):
+        if name in seen:
+            rebound.add(name)
+        seen[name] = _literal(value) if value is not None else UNKNOWN
+    return {name: value for name, value in seen.items() if name not in rebound}
+
+
+class SourceFacts:
+    """Everything the Python rules share about one unit, computed once."""
+
+    def __init__(self, source: PythonSource) -> None:
+        """Walk ``source`` once: imports, scopes with their constants, and every call."""
+        self.source = source
+        self.imports = ImportMap.of(source.tree)
+        self.module = Scope(source.tree, scope_constants(source.tree.body))
+        self.functions: list[Scope] = []
+        self.calls: list[CallSite] = []
+        self._walk(source.tree, self.module)
+
+    def _walk(self, node: ast.AST, scope: Scope) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                for decorator in child.decorator_list:
+                    self._walk(decorator, scope)
+                inner = Scope(child, scope_constants(child.body), scope)
+                self.functions.append(inner)
+                self._walk(child.args, scope)  # defaults evaluate in the enclosing scope
+                for statement in child.body:
+                    self._visit(statement, inner)
+                continue
+            self._visit(child, scope)
+
+    def _visit(self, node: ast.AST, scope: Scope) -> None:
+        if isinstance(node, ast.Call):
+            name = self.imports.qualify(node.func) or ""
+            func = node.func
+            method = (
+                func.attr
+                if isinstance(func, ast.Attribute)
+                else func.id
+                if isinstance(func, ast.Name)
+                else ""
+            )
+            self.calls.append(CallSite(node, name, method, scope))
+        self._walk(node, scope)
+
+    # -- resolution ----------------------------------------------------------------------
+
+    def value(self, node: ast.AST | None, scope: Scope | None = None) -> Any:
+        """A node's literal value, through names bound once to a literal; else UNKNOWN."""
+        if node is None:
+            return MISSING
+        if isinstance(node, ast.Name):
+            current = scope
+            while current is not None:
+                if node.id in current.constants:
+                    return current.constants[node.id]
+                current = current.parent
+            return self.module.constants.get(node.id, UNKNOWN)
+        if isinstance(node, ast.JoinedStr):
+            parts = []
+            for piece in node.values:
+                if isinstance(piece, ast.Constant) and isinstance(piece.value, str):
+                    parts.append(piece.value)
+                elif isinstance(piece, ast.FormattedValue):
+                    inner = self.value(piece.value, scope)
+                    if not isinstance(inner, (str, int)) or isinstance(inner, bool):
+                        return UNKNOWN
+                    parts.append(str(inner))
+            return "".join(parts)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            left, right = self.value(node.left, scope), self.value(node.right, scope)
+            if isinstance(left, str) and isinstance(right, str):
+                return left + right
+            return UNKNOWN
+        return _literal(node)
+
+    def string(self, node: ast.AST | None, scope: Scope | None = None) -> str | None:
+        """A node's string value when it resolves to one."""
+        value = self.value(node, scope)
+        return value if isinstance(value, str) else None
+
+    def keywords(self, call: ast.Call, scope: Scope | None = None) -> dict[str, ast.expr]:
+        """Keyword arguments by name, ``**{"k": v}`` literals and ``**CONST_DICT`` included."""
+        result: dict[str, ast.expr] = {}
+        for keyword in call.keywords:
+            if keyword.arg is not None:
+                result[keyword.arg] = keyword.value
+                continue
+            spread = keyword.value
+            if isinstance(spread, ast.Dict):
+                for key, value in zip(spread.keys, spread.values):
+                    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                        result[key.value] = value
+            elif isinstance(spread, ast.Call) and self.imports.qualify(spread.func) == "dict":
+                for inner in spread.keywords:
+                    if inner.arg is not None:
+                        result[inner.arg] = inner.value
+            else:
+                resolved = self.value(spread, scope)
+                if isinstance(resolved, dict):
+                    for key, value in resolved.items():
+                        if isinstance(key, str) and isinstance(value, LITERAL_TYPES):
+                            result[key] = ast.Constant(value)
+        return result
+
+    def argument(
+        self, call: ast.Call, name: str, position: int | None = None, scope: Scope | None = None
+    ) -> ast.expr | None:
+        """A call argument by keyword (``**`` literals included) or by position."""
+        found = self.keywords(call, scope).get(name)
+        if found is not None:
+            return found
+        if position is not None and position < len(call.args):
+            candidate = call.args[position]
+            if not isinstance(candidate, ast.Starred):
+                return candidate
+        return None
+
+    def kwarg(self, site: CallSite, name: str, position: int | None = None) -> Any:
+        """The resolved value of an argument: a literal, UNKNOWN, or MISSING."""
+        node = self.argument(site.node, name, position, site.scope)
+        return MISSING if node is None else self.value(node, site.scope)
+
+    def imports_any(self, *modules: str) -> bool:
+        """True if the unit imports any of ``modules`` (or a submodule)."""
+        return any(self.imports.imports(module) for module in modules)
+
+
+class CodeFacts(View):
+    """Per-unit facts built lazily and shared by every Python rule of the scan."""
+
+    def __init__(self) -> None:
+        """Start with an empty cache."""
+        self._facts: dict[int, SourceFacts] = {}
+
+    @classmethod
+    def build(cls, project: Project) -> CodeFacts:
+        """See ``View.build``: facts are computed on first request per unit."""
+        return cls()
+
+    def of(self, source: PythonSource) -> SourceFacts:
+        """The facts of one unit (computed once)."""
+        key = id(source)
+        facts = self._facts.get(key)
+        if facts is None:
+            facts = SourceFacts(source)
+            self._facts[key] = facts
+        return facts
+
+
+def project_facts(project: Project) -> Iterator[SourceFacts]:
+    """Facts of every Python unit of the project."""
+    cache = project.get(CodeFacts)
+    for source in project.get(PythonSources).sources:
+        yield cache.of(source)
