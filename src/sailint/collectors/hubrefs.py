@@ -110,9 +110,10 @@ def _repo_argument(facts: SourceFacts, site: CallSite) -> tuple[ast.expr | None,
         ):
             return facts.argument(call, "model_id", 1, site.scope), "model"
         return facts.argument(call, "pretrained_model_name_or_path", 0, site.scope), "model"
-    if name == "transformers.pipeline" or (method == "pipeline" and name.endswith("pipeline")):
-        if name.startswith("transformers") or facts.imports_any("transformers"):
-            return facts.argument(call, "model", 1, site.scope), "model"
+    if (name == "transformers.pipeline" or method == "pipeline") and facts.imports_any(
+        "transformers"
+    ):
+        return facts.argument(call, "model", 1, site.scope), "model"
     if method in ("hf_hub_download", "snapshot_download") and hf:
         repo_type = facts.kwarg(site, "repo_type")
         kind = "dataset" if repo_type == "dataset" else "model"
@@ -138,17 +139,19 @@ def _code_refs(facts: SourceFacts, project: Project) -> Iterator[HubRef]:
         if name in ("timm.create_model", "open_clip.create_model") or name.startswith(
             "open_clip.create_model_and"
         ):
-            value = facts.string(facts.argument(site.node, "model_name", 0, site.scope), site.scope)
-            if value and value.startswith(("hf-hub:", "hf_hub:")):
-                repo, _, revision = value.split(":", 1)[1].partition("@")
-                yield HubRef(repo, revision or None, "model", source.location(site.node), name)
+            model_name = facts.string(
+                facts.argument(site.node, "model_name", 0, site.scope), site.scope
+            )
+            if model_name and model_name.startswith(("hf-hub:", "hf_hub:")):
+                hub_id, _, pinned = model_name.split(":", 1)[1].partition("@")
+                yield HubRef(hub_id, pinned or None, "model", source.location(site.node), name)
             continue
-        if name in ("torch.hub.load", "torch.hub.load_state_dict_from_url"):
-            if name.endswith("load") and facts.kwarg(site, "source") != "local":
-                value = facts.string(
+        if name == "torch.hub.load":
+            if facts.kwarg(site, "source") != "local":
+                repo_or_dir = facts.string(
                     facts.argument(site.node, "repo_or_dir", 0, site.scope), site.scope
                 )
-                match = TORCH_HUB_REPO.match(value or "")
+                match = TORCH_HUB_REPO.match(repo_or_dir or "")
                 if match:
                     yield HubRef(
                         match["repo"], match["ref"], "model", source.location(site.node), name
@@ -200,7 +203,11 @@ def _from_mapping(
     has_model = any(key in pairs for key in CONFIG_MODEL_KEYS)
     for keys, revision_keys, kind in (
         (CONFIG_MODEL_KEYS, MODEL_REVISION_KEYS, "model"),
-        (CONFIG_DATASET_KEYS, DATASET_REVISION_KEYS + (() if has_model else ("revision",)), "dataset"),
+        (
+            CONFIG_DATASET_KEYS,
+            DATASET_REVISION_KEYS + (() if has_model else ("revision",)),
+            "dataset",
+        ),
     ):
         for key in keys:
             value = line_of(pairs.get(key))

@@ -111,6 +111,7 @@ class SourceFacts:
         self.module = Scope(source.tree, scope_constants(source.tree.body))
         self.functions: list[Scope] = []
         self.calls: list[CallSite] = []
+        self.derived: dict[str, Any] = {}  # other analyses of this unit, cached by name
         self._walk(source.tree, self.module)
 
     def _walk(self, node: ast.AST, scope: Scope) -> None:
@@ -185,7 +186,7 @@ class SourceFacts:
                 continue
             spread = keyword.value
             if isinstance(spread, ast.Dict):
-                for key, value in zip(spread.keys, spread.values):
+                for key, value in zip(spread.keys, spread.values, strict=False):
                     if isinstance(key, ast.Constant) and isinstance(key.value, str):
                         result[key.value] = value
             elif isinstance(spread, ast.Call) and self.imports.qualify(spread.func) == "dict":
@@ -215,8 +216,14 @@ class SourceFacts:
 
     def kwarg(self, site: CallSite, name: str, position: int | None = None) -> Any:
         """The resolved value of an argument: a literal, UNKNOWN, or MISSING."""
-        node = self.argument(site.node, name, position, site.scope)
-        return MISSING if node is None else self.value(node, site.scope)
+        return self.kwarg_at(site.node, name, site.scope, position)
+
+    def kwarg_at(
+        self, call: ast.Call, name: str, scope: Scope | None = None, position: int | None = None
+    ) -> Any:
+        """Like ``kwarg`` for a bare call node."""
+        node = self.argument(call, name, position, scope)
+        return MISSING if node is None else self.value(node, scope)
 
     def imports_any(self, *modules: str) -> bool:
         """True if the unit imports any of ``modules`` (or a submodule)."""
@@ -229,6 +236,7 @@ class CodeFacts(View):
     def __init__(self) -> None:
         """Start with an empty cache."""
         self._facts: dict[int, SourceFacts] = {}
+        self.derived: dict[str, Any] = {}  # project-wide results shared by Python rules
 
     @classmethod
     def build(cls, project: Project) -> CodeFacts:
