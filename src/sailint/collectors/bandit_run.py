@@ -1,0 +1,261 @@
+"""Runs bandit as a library over the Python units of the scan, in parallel when it pays."""
+
+from __future__ import annotations
+
+import configparser
+import io
+import logging
+import os
+import sys
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from fnmatch import fnmatch
+from typing import Any
+
+from sailint.collectors.python import PythonSource, PythonSources
+from sailint.project import Project, View
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+# Below this much code a process pool costs more than it saves.
+PARALLEL_MIN_BYTES = 400_000
+PARALLEL_MIN_UNITS = 24
+
+
+@dataclass(frozen=True)
+class BanditIssue:
+    """One bandit result, in the unit's own line numbers."""
+
+    test_id: str
+    test_name: str
+    line: int
+    column: int  # 0-based, as ast reports it
+    severity: str  # LOW | MEDIUM | HIGH
+    confidence: str
+    text: str
+    cwe: int | None
+
+
+@dataclass(frozen=True)
+class BanditSettings:
+    """What ``[tool.bandit]`` (pyproject.toml) or ``.bandit`` says: tests, skips, excludes."""
+
+    config_file: str | None = None  # pyproject.toml holding [tool.bandit], read by bandit
+    tests: tuple[str, ...] = ()
+    skips: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    def excluded(self, path: str) -> bool:
+        """Bandit's exclude semantics: a glob match or a substring of the path."""
+        return any(
+            fnmatch(path, pattern) or pattern.strip("/") + "/" in path + "/"
+            for pattern in self.exclude
+            if pattern.strip("./")
+        )
+
+
+def _split(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    if isinstance(value, list):
+        return tuple(str(part).strip() for part in value if str(part).strip())
+    return ()
+
+
+def read_settings(project: Project) -> BanditSettings:
+    """Bandit configuration of the project: ``[tool.bandit]`` first, else a ``.bandit`` file."""
+    if project.exists("pyproject.toml"):
+        text = project.text("pyproject.toml")
+        try:
+            table = tomllib.loads(text or "").get("tool", {}).get("bandit")
+        except tomllib.TOMLDecodeError as error:
+            project.notify(
+                "warning", f"[tool.bandit] not read: invalid TOML ({error})", "pyproject.toml"
+            )
+            table = None
+        if isinstance(table, dict):
+            return BanditSettings(
+                str(project.root / "pyproject.toml"),
+                _split(table.get("tests")),
+                _split(table.get("skips")),
+                _split(table.get("exclude_dirs")),
+            )
+    if project.exists(".bandit"):
+        parser = configparser.ConfigParser()
+        try:
+            parser.read_string(project.text(".bandit") or "")
+        except configparser.Error as error:
+            project.notify("warning", f".bandit not read: {error}", ".bandit")
+            return BanditSettings()
+        if parser.has_section("bandit"):
+            section = parser["bandit"]
+            return BanditSettings(
+                None,
+                _split(section.get("tests")),
+                _split(section.get("skips")),
+                _split(section.get("exclude")),
+            )
+    return BanditSettings()
+
+
+# -- worker side (runs in the pool processes, or in-process for small scans) ------------------
+
+_WORKER: dict[BanditSettings, Any] = {}
+
+
+def _bandit(module: str) -> Any:
+    """Import ``bandit.core.<module>`` (heavy, untyped: only when bandit actually runs)."""
+    import importlib
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # stevedore deprecation noise on bandit's import
+        return importlib.import_module(f"bandit.core.{module}")
+
+
+def _tester(settings: BanditSettings) -> Any:
+    """A bandit test set for ``settings`` (built once per process)."""
+    cached = _WORKER.get(settings)
+    if cached is None:
+        b_config = _bandit("config")
+        extension_loader = _bandit("extension_loader")
+        b_test_set = _bandit("test_set")
+
+        logging.getLogger("bandit").setLevel(logging.ERROR)
+        conf = b_config.BanditConfig(settings.config_file)
+        manager = extension_loader.MANAGER
+
+        def ids(tokens: Iterable[str]) -> set[str]:
+            return {manager.get_test_id(t) or t for t in tokens}
+
+        profile = {"include": ids(settings.tests), "exclude": ids(settings.skips)}
+        cached = b_test_set.BanditTestSet(conf, profile)
+        _WORKER[settings] = cached
+    return cached
+
+
+def scan_text(path: str, text: str, settings: BanditSettings) -> list[BanditIssue] | str:
+    """Bandit's results for one unit of code, or the reason it could not be scanned."""
+    import tokenize
+
+    b_manager, meta_ast = _bandit("manager"), _bandit("meta_ast")
+    metrics, node_visitor = _bandit("metrics"), _bandit("node_visitor")
+
+    testset = _tester(settings)
+    data = text.encode("utf-8")
+    nosec_lines: dict[int, Any] = {}
+    try:
+        for token in tokenize.tokenize(io.BytesIO(data).readline):
+            if token.type == tokenize.COMMENT:
+                nosec_lines[token.start[0]] = b_manager._parse_nosec_comment(token.string)
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    counter = metrics.Metrics()
+    counter.begin(path)
+    visitor = node_visitor.BanditNodeVisitor(
+        path, io.BytesIO(data), meta_ast.BanditMetaAst(), testset, False, nosec_lines, counter
+    )
+    try:
+        visitor.process(data)
+    except SyntaxError:
+        return "bandit could not parse it (syntax error)"
+    except (RecursionError, MemoryError) as error:
+        return f"bandit could not analyse it ({type(error).__name__})"
+    except Exception as error:  # a bandit plugin bug must not end the scan
+        return f"bandit failed on it ({type(error).__name__}: {error})"
+    results = []
+    for issue in visitor.tester.results:
+        cwe = getattr(issue.cwe, "id", None) or None
+        results.append(
+            BanditIssue(
+                issue.test_id,
+                issue.test,
+                int(issue.lineno),
+                int(issue.col_offset or 0),
+                str(issue.severity),
+                str(issue.confidence),
+                str(issue.text),
+                int(cwe) if cwe else None,
+            )
+        )
+    return results
+
+
+def _scan_chunk(
+    chunk: list[tuple[str, str]], settings: BanditSettings
+) -> list[tuple[str, list[BanditIssue] | str]]:
+    return [(path, scan_text(path, text, settings)) for path, text in chunk]
+
+
+def _chunks(items: list[tuple[str, str]], count: int) -> list[list[tuple[str, str]]]:
+    """Split into ``count`` chunks of similar total size (largest units first)."""
+    buckets: list[list[tuple[str, str]]] = [[] for _ in range(count)]
+    sizes = [0] * count
+    for item in sorted(items, key=lambda pair: -len(pair[1])):
+        index = sizes.index(min(sizes))
+        buckets[index].append(item)
+        sizes[index] += len(item[1])
+    return [bucket for bucket in buckets if bucket]
+
+
+def workers() -> int:
+    """CPU cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def run_units(
+    items: list[tuple[str, str]], settings: BanditSettings
+) -> dict[str, list[BanditIssue] | str]:
+    """Bandit over every (path, code) pair; a process pool when the work is large enough."""
+    total = sum(len(text) for _, text in items)
+    cores = workers()
+    if cores < 2 or len(items) < PARALLEL_MIN_UNITS or total < PARALLEL_MIN_BYTES:
+        return dict(_scan_chunk(items, settings))
+    import multiprocessing
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    _tester(settings)  # load bandit's plugins once, before forking
+    results: dict[str, list[BanditIssue] | str] = {}
+    with ProcessPoolExecutor(cores, mp_context=multiprocessing.get_context(method)) as pool:
+        futures = [pool.submit(_scan_chunk, chunk, settings) for chunk in _chunks(items, cores * 4)]
+        for future in futures:
+            results.update(future.result())
+    return results
+
+
+@dataclass
+class BanditResults(View):
+    """Bandit's results per Python unit path, with lines mapped to the real file."""
+
+    issues: dict[str, list[tuple[BanditIssue, int, int]]] = field(default_factory=dict)
+    settings: BanditSettings = field(default_factory=BanditSettings)
+
+    @classmethod
+    def build(cls, project: Project) -> BanditResults:
+        """See ``View.build``; units bandit cannot scan become reported skips."""
+        settings = read_settings(project)
+        sources: dict[str, PythonSource] = {
+            source.path: source
+            for source in project.get(PythonSources).sources
+            if not settings.excluded(source.path)
+        }
+        raw = run_units([(path, source.text) for path, source in sources.items()], settings)
+        view = cls(settings=settings)
+        for path, outcome in raw.items():
+            if isinstance(outcome, str):
+                project.skip(path, f"{outcome}; bandit results incomplete")
+                continue
+            source = sources[path]
+            mapped = []
+            for issue in outcome:
+                location = source.location(max(issue.line, 1), issue.column)
+                mapped.append((issue, location.line, location.column))
+            view.issues[path] = mapped
+        return view
