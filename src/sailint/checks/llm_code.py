@@ -119,16 +119,15 @@ def _prompt_nodes(facts: SourceFacts) -> Iterator[tuple[ast.AST, ast.AST | None,
                     and facts.string(element.elts[0], scope) == "system"
                 ):
                     yield element, element.elts[1], scope
-    for node in ast.walk(facts.source.tree):
-        if isinstance(node, ast.Dict):
-            keys = {
-                k.value: v
-                for k, v in zip(node.keys, node.values, strict=False)
-                if isinstance(k, ast.Constant) and isinstance(k.value, str)
-            }
-            role = keys.get("role")
-            if isinstance(role, ast.Constant) and role.value in ("system", "developer"):
-                yield node, keys.get("content"), facts.module
+    for node in facts.dicts:
+        keys = {
+            k.value: v
+            for k, v in zip(node.keys, node.values, strict=False)
+            if isinstance(k, ast.Constant) and isinstance(k.value, str)
+        }
+        role = keys.get("role")
+        if isinstance(role, ast.Constant) and role.value in ("system", "developer"):
+            yield node, keys.get("content"), facts.module
 
 
 def prompt_registry_text(project: Project) -> str:

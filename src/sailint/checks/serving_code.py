@@ -83,9 +83,9 @@ def serving_default_hits(facts: SourceFacts) -> Iterator[Hit]:
             yield Hit(
                 where, "MLflow server bound to all interfaces without `--app-name basic-auth`"
             )
-    for node in ast.walk(facts.source.tree):
+    for node in facts.assignments:
         # jupyter_server_config.py: c.ServerApp.token = ""
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        if len(node.targets) == 1 and isinstance(node.targets[0], ast.Attribute):
             target = facts.imports.qualify(node.targets[0]) or ""
             if re.fullmatch(r"c\.(NotebookApp|ServerApp)\.(token|password)", target) and (
                 facts.value(node.value) == ""

@@ -8,12 +8,12 @@ import logging
 import os
 import sys
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from typing import Any
 
-from sailint.collectors.python import PythonSource, PythonSources
+from sailint.collectors.python import PYTHON_PATTERNS, PythonSources
 from sailint.project import Project, View
 
 if sys.version_info >= (3, 11):
@@ -210,24 +210,60 @@ def workers() -> int:
         return os.cpu_count() or 1
 
 
+class BanditRun:
+    """Bandit over (path, code) units: in a process pool when the work is large enough.
+
+    Work submitted to the pool runs while the main process goes on (parsing, SAI analysis):
+    that overlap is what makes sailint-with-bandit faster than bandit alone.
+    """
+
+    def __init__(self, settings: BanditSettings, parallel: bool) -> None:
+        """Start a pool of one process per core when ``parallel``."""
+        self.settings = settings
+        self.results: dict[str, list[BanditIssue] | str] = {}
+        self._futures: list[Future[list[tuple[str, list[BanditIssue] | str]]]] = []
+        self._pool: ProcessPoolExecutor | None = None
+        self.cores = workers()
+        if parallel and self.cores > 1:
+            import multiprocessing
+
+            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+            _tester(settings)  # load bandit's plugins once, before forking
+            context = multiprocessing.get_context(method)
+            self._pool = ProcessPoolExecutor(self.cores, mp_context=context)
+
+    def submit(self, items: list[tuple[str, str]]) -> None:
+        """Queue units (in the pool) or scan them now (serial mode)."""
+        if self._pool is None:
+            self.results.update(_scan_chunk(items, self.settings))
+            return
+        for chunk in _chunks(items, self.cores * 4):
+            self._futures.append(self._pool.submit(_scan_chunk, chunk, self.settings))
+
+    def collect(self) -> dict[str, list[BanditIssue] | str]:
+        """Every result, waiting for the pool and shutting it down."""
+        try:
+            for future in self._futures:
+                self.results.update(future.result())
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown()
+        return self.results
+
+
+def should_parallelise(items: list[tuple[str, str]]) -> bool:
+    """True when the code is large enough for a process pool to pay for itself."""
+    total = sum(len(text) for _, text in items)
+    return len(items) >= PARALLEL_MIN_UNITS and total >= PARALLEL_MIN_BYTES
+
+
 def run_units(
     items: list[tuple[str, str]], settings: BanditSettings
 ) -> dict[str, list[BanditIssue] | str]:
     """Bandit over every (path, code) pair; a process pool when the work is large enough."""
-    total = sum(len(text) for _, text in items)
-    cores = workers()
-    if cores < 2 or len(items) < PARALLEL_MIN_UNITS or total < PARALLEL_MIN_BYTES:
-        return dict(_scan_chunk(items, settings))
-    import multiprocessing
-
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    _tester(settings)  # load bandit's plugins once, before forking
-    results: dict[str, list[BanditIssue] | str] = {}
-    with ProcessPoolExecutor(cores, mp_context=multiprocessing.get_context(method)) as pool:
-        futures = [pool.submit(_scan_chunk, chunk, settings) for chunk in _chunks(items, cores * 4)]
-        for future in futures:
-            results.update(future.result())
-    return results
+    run = BanditRun(settings, should_parallelise(items))
+    run.submit(items)
+    return run.collect()
 
 
 @dataclass
@@ -241,21 +277,45 @@ class BanditResults(View):
     def build(cls, project: Project) -> BanditResults:
         """See ``View.build``; units bandit cannot scan become reported skips."""
         settings = read_settings(project)
-        sources: dict[str, PythonSource] = {
+        # Plain modules go to the pool first, straight from their text ...
+        early: list[tuple[str, str]] = []
+        for path in sorted(project.paths(*PYTHON_PATTERNS)):
+            text = project.text(path) if not settings.excluded(path) else None
+            if text is not None:
+                early.append((path, text))
+        run = BanditRun(settings, should_parallelise(early))
+        run.submit(early)
+        # ... and while bandit works, the main process parses and prepares the SAI analyses.
+        sources = {
             source.path: source
             for source in project.get(PythonSources).sources
             if not settings.excluded(source.path)
         }
-        raw = run_units([(path, source.text) for path, source in sources.items()], settings)
+        if run.cores > 1:
+            warm_up(project)
+        submitted = {path for path, _ in early}
+        run.submit([(p, s.text) for p, s in sources.items() if p not in submitted])
         view = cls(settings=settings)
-        for path, outcome in raw.items():
+        for path, outcome in run.collect().items():
+            source = sources.get(path)
             if isinstance(outcome, str):
                 project.skip(path, f"{outcome}; bandit results incomplete")
                 continue
-            source = sources[path]
+            if source is None:
+                continue  # unparsable for sailint too: already reported as skipped
             mapped = []
             for issue in outcome:
                 location = source.location(max(issue.line, 1), issue.column)
                 mapped.append((issue, location.line, location.column))
             view.issues[path] = mapped
         return view
+
+
+def warm_up(project: Project) -> None:
+    """Build the shared views of the Python rules (they are cached for the rules that follow)."""
+    from sailint.collectors.hubrefs import HubReferences
+    from sailint.collectors.pyresolve import project_facts
+
+    for _ in project_facts(project):
+        pass
+    project.get(HubReferences)

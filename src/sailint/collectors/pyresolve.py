@@ -56,81 +56,114 @@ def _literal(node: ast.AST) -> Any:
     return value
 
 
-def _bindings(body: list[ast.stmt]) -> Iterator[tuple[str, ast.AST | None]]:
-    """Names bound by the statements of one scope (not nested functions or classes)."""
-    stack: list[ast.AST] = list(body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            yield node.name, None
-            continue
-        if isinstance(node, ast.Lambda):
-            continue
-        if isinstance(node, ast.Assign):
-            for target in node.targets:
-                if isinstance(target, ast.Name):
-                    yield target.id, node.value
-                else:
-                    for sub in ast.walk(target):
-                        if isinstance(sub, ast.Name):
-                            yield sub.id, None
-        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            yield node.target.id, node.value
-        elif isinstance(node, (ast.AugAssign, ast.For, ast.AsyncFor, ast.NamedExpr)):
-            target = node.target
-            for sub in ast.walk(target):
-                if isinstance(sub, ast.Name):
-                    yield sub.id, None
-        elif isinstance(node, (ast.With, ast.AsyncWith)):
-            for item in node.items:
-                if item.optional_vars is not None:
-                    for sub in ast.walk(item.optional_vars):
-                        if isinstance(sub, ast.Name):
-                            yield sub.id, None
-        stack.extend(ast.iter_child_nodes(node))
+FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+TARGET_BINDERS = (ast.AugAssign, ast.For, ast.AsyncFor, ast.NamedExpr)
 
 
-def scope_constants(body: list[ast.stmt]) -> dict[str, Any]:
+def _target_names(target: ast.AST) -> Iterator[str]:
+    for sub in ast.walk(target):
+        if isinstance(sub, ast.Name):
+            yield sub.id
+
+
+def _constants(bindings: list[tuple[str, ast.AST | None]]) -> dict[str, Any]:
     """Names bound exactly once in a scope, to a literal (a 40-hex revision held in a constant)."""
     seen: dict[str, Any] = {}
     rebound: set[str] = set()
-    for name, value in _bindings(body):
+    for name, value in bindings:
         if name in seen:
             rebound.add(name)
         seen[name] = _literal(value) if value is not None else UNKNOWN
     return {name: value for name, value in seen.items() if name not in rebound}
 
 
+def _import_map(nodes: list[ast.Import | ast.ImportFrom]) -> ImportMap:
+    """ImportMap.of semantics over already collected import statements, in source order."""
+    aliases: dict[str, str] = {}
+    for node in sorted(nodes, key=lambda n: (n.lineno, n.col_offset)):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    aliases[alias.asname] = alias.name
+                else:
+                    top = alias.name.split(".")[0]
+                    aliases.setdefault(top, top)
+        elif node.module and node.level == 0:
+            for alias in node.names:
+                if alias.name != "*":
+                    aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return ImportMap(aliases)
+
+
 class SourceFacts:
-    """Everything the Python rules share about one unit, computed once."""
+    """Everything the Python rules share about one unit, computed in one pass over its tree."""
 
     def __init__(self, source: PythonSource) -> None:
-        """Walk ``source`` once: imports, scopes with their constants, and every call."""
+        """Walk ``source`` once: imports, scopes with their constants, calls, dicts, assignments."""
         self.source = source
-        self.imports = ImportMap.of(source.tree)
-        self.module = Scope(source.tree, scope_constants(source.tree.body))
+        self.module = Scope(source.tree)
         self.functions: list[Scope] = []
         self.calls: list[CallSite] = []
         self.derived: dict[str, Any] = {}  # other analyses of this unit, cached by name
-        self._walk(source.tree, self.module)
-
-    def _walk(self, node: ast.AST, scope: Scope) -> None:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                for decorator in child.decorator_list:
-                    self._walk(decorator, scope)
-                inner = Scope(child, scope_constants(child.body), scope)
+        self.dicts: list[ast.Dict] = []  # dict displays ({"role": "system", ...})
+        self.assignments: list[ast.Assign] = []
+        imports: list[ast.Import | ast.ImportFrom] = []
+        raw_calls: list[tuple[ast.Call, Scope]] = []
+        bindings: dict[int, list[tuple[str, ast.AST | None]]] = {id(self.module): []}
+        # (node, scope it evaluates in, whether its bindings belong to that scope)
+        stack: list[tuple[ast.AST, Scope, bool]] = [
+            (node, self.module, True) for node in reversed(source.tree.body)
+        ]
+        while stack:
+            node, scope, binds = stack.pop()
+            bound = bindings[id(scope)] if binds else None
+            if isinstance(node, FUNCTIONS):
+                if bound is not None:
+                    bound.append((node.name, None))
+                inner = Scope(node, {}, scope)
                 self.functions.append(inner)
-                self._walk(child.args, scope)  # defaults evaluate in the enclosing scope
-                for statement in child.body:
-                    self._visit(statement, inner)
+                bindings[id(inner)] = []
+                stack.extend((child, inner, True) for child in reversed(node.body))
+                # Decorators and argument defaults evaluate in the enclosing scope.
+                stack.append((node.args, scope, False))
+                stack.extend((d, scope, False) for d in reversed(node.decorator_list))
                 continue
-            self._visit(child, scope)
-
-    def _visit(self, node: ast.AST, scope: Scope) -> None:
-        if isinstance(node, ast.Call):
-            name = self.imports.qualify(node.func) or ""
-            func = node.func
+            if isinstance(node, ast.ClassDef):
+                if bound is not None:
+                    bound.append((node.name, None))
+                binds = False  # class attributes are not module constants
+            elif isinstance(node, ast.Lambda):
+                binds = False
+            elif isinstance(node, ast.Call):
+                raw_calls.append((node, scope))
+            elif isinstance(node, ast.Dict):
+                self.dicts.append(node)
+            elif isinstance(node, ast.Assign):
+                self.assignments.append(node)
+                if bound is not None:
+                    for target in node.targets:
+                        if isinstance(target, ast.Name):
+                            bound.append((target.id, node.value))
+                        else:
+                            bound.extend((name, None) for name in _target_names(target))
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                imports.append(node)
+            elif bound is not None:
+                if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                    bound.append((node.target.id, node.value))
+                elif isinstance(node, TARGET_BINDERS):
+                    bound.extend((name, None) for name in _target_names(node.target))
+                elif isinstance(node, (ast.With, ast.AsyncWith)):
+                    for item in node.items:
+                        if item.optional_vars is not None:
+                            bound.extend((n, None) for n in _target_names(item.optional_vars))
+            children = list(ast.iter_child_nodes(node))
+            stack.extend((child, scope, binds) for child in reversed(children))
+        self.imports = _import_map(imports)
+        for scope in (self.module, *self.functions):
+            scope.constants = _constants(bindings[id(scope)])
+        for call, scope in raw_calls:
+            func = call.func
             method = (
                 func.attr
                 if isinstance(func, ast.Attribute)
@@ -138,8 +171,7 @@ class SourceFacts:
                 if isinstance(func, ast.Name)
                 else ""
             )
-            self.calls.append(CallSite(node, name, method, scope))
-        self._walk(node, scope)
+            self.calls.append(CallSite(call, self.imports.qualify(func) or "", method, scope))
 
     # -- resolution ----------------------------------------------------------------------
 
