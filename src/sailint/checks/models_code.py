@@ -260,7 +260,10 @@ def dangerous_flag_hits(facts: SourceFacts) -> Iterator[Hit]:
             )
         if site.method == "register_custom_ops_library":
             path = facts.argument(site.node, "library_path", 0, site.scope)
-            if path is not None and facts.string(path, site.scope) is None:
+            packaged = isinstance(path, ast.Call) and (
+                facts.imports.qualify(path.func) or ""
+            ).startswith("onnxruntime_extensions.")
+            if path is not None and not packaged and facts.string(path, site.scope) is None:
                 yield Hit(
                     site.node,
                     "ONNX Runtime loads a native custom-op library from a path that is not a "

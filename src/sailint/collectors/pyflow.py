@@ -38,6 +38,11 @@ MODEL_METHODS = {
     "embed_documents", "create", "classify", "score", "detect", "decode_image",
 }  # fmt: skip
 ROUTE_METHODS = {"get", "post", "put", "delete", "patch", "route", "api_route", "websocket"}
+# Calls whose result is safe to render or run even when their input is model output.
+SANITIZERS = re.compile(
+    r"^(html\.escape|markupsafe\.escape|markupsafe\.Markup\.escape|bleach\.clean|nh3\.clean|"
+    r"shlex\.quote|ast\.literal_eval|int|float|bool|len)$"
+)
 WEB_LIBRARIES = ("fastapi", "flask", "starlette", "quart", "sanic", "litestar", "aiohttp")
 
 
@@ -133,6 +138,10 @@ class LlmFlow:
 
     def origin(self, node: ast.AST, flow: FlowScope) -> ast.AST | None:
         """The LLM call that ``node``'s value comes from, or None when it is not model output."""
+        if isinstance(node, ast.Call) and SANITIZERS.match(
+            self.facts.imports.qualify(node.func) or ""
+        ):
+            return None
         for name in _names(node):
             if name in flow.tainted:
                 return flow.tainted[name]

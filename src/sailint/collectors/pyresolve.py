@@ -73,7 +73,10 @@ def _constants(bindings: list[tuple[str, ast.AST | None]]) -> dict[str, Any]:
     for name, value in bindings:
         if name in seen:
             rebound.add(name)
-        seen[name] = _literal(value) if value is not None else UNKNOWN
+        literal = _literal(value) if value is not None else UNKNOWN
+        # A dict display with non-literal values (``{"revision": REV}``) is kept as a node so
+        # that ``**HUB_ARGS`` can still be expanded argument by argument.
+        seen[name] = value if literal is UNKNOWN and isinstance(value, ast.Dict) else literal
     return {name: value for name, value in seen.items() if name not in rebound}
 
 
@@ -217,6 +220,9 @@ class SourceFacts:
                 result[keyword.arg] = keyword.value
                 continue
             spread = keyword.value
+            if isinstance(spread, ast.Name):
+                held = self.value(spread, scope)
+                spread = held if isinstance(held, ast.Dict) else spread
             if isinstance(spread, ast.Dict):
                 for key, value in zip(spread.keys, spread.values, strict=False):
                     if isinstance(key, ast.Constant) and isinstance(key.value, str):
