@@ -93,26 +93,28 @@ class LlmFlow:
         name = self.facts.imports.qualify(call.func) or ""
         return name.startswith(LLM_PREFIXES) and not LLM_FUNCTIONS.match(name)
 
+    def is_source(self, call: ast.Call, flow: FlowScope) -> bool:
+        """True if ``call`` returns model output (an LLM function, or a call on an LLM object)."""
+        name = self.facts.imports.qualify(call.func) or ""
+        if LLM_FUNCTIONS.match(name):
+            return True
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr in CONFIG_METHODS:
+            return False
+        root = _root(func)
+        if isinstance(root, ast.Name) and (
+            root.id in flow.objects or root.id in self.module.objects
+        ):
+            return True
+        return isinstance(func, ast.Attribute) and any(
+            isinstance(inner, ast.Call) and self.is_llm_constructor(inner)
+            for inner in ast.walk(func.value)
+        )
+
     def source_call(self, node: ast.AST, flow: FlowScope) -> ast.Call | None:
         """The LLM call inside ``node`` whose result is model output, if any."""
         for sub in ast.walk(node):
-            if not isinstance(sub, ast.Call):
-                continue
-            name = self.facts.imports.qualify(sub.func) or ""
-            if LLM_FUNCTIONS.match(name):
-                return sub
-            method = sub.func.attr if isinstance(sub.func, ast.Attribute) else None
-            if method in CONFIG_METHODS:
-                continue
-            root = _root(sub.func)
-            on_object = isinstance(root, ast.Name) and (
-                root.id in flow.objects or root.id in self.module.objects
-            )
-            built_inline = isinstance(sub.func, ast.Attribute) and any(
-                isinstance(inner, ast.Call) and self.is_llm_constructor(inner)
-                for inner in ast.walk(sub.func.value)
-            )
-            if on_object or built_inline:
+            if isinstance(sub, ast.Call) and self.is_source(sub, flow):
                 return sub
         return None
 
@@ -138,14 +140,23 @@ class LlmFlow:
 
     def origin(self, node: ast.AST, flow: FlowScope) -> ast.AST | None:
         """The LLM call that ``node``'s value comes from, or None when it is not model output."""
-        if isinstance(node, ast.Call) and SANITIZERS.match(
-            self.facts.imports.qualify(node.func) or ""
-        ):
+        if isinstance(node, ast.Name):
+            return flow.tainted.get(node.id)
+        if isinstance(node, ast.Call):
+            if SANITIZERS.match(self.facts.imports.qualify(node.func) or ""):
+                return None
+            if self.is_source(node, flow):
+                return node
+        if isinstance(node, ast.Subscript):
+            # TABLE[model_choice] picks one of our own values: only the container matters.
+            return self.origin(node.value, flow)
+        if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef)):
             return None
-        for name in _names(node):
-            if name in flow.tainted:
-                return flow.tainted[name]
-        return self.source_call(node, flow)
+        for child in ast.iter_child_nodes(node):
+            found = self.origin(child, flow)
+            if found is not None:
+                return found
+        return None
 
     def of(self, scope: Scope) -> FlowScope:
         """Objects and tainted names of ``scope``, to a fixpoint over its assignments."""
