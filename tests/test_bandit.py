@@ -109,8 +109,8 @@ def test_parallel_and_serial_runs_agree(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setattr(bandit_run, "workers", lambda: 2)
     parallel = run_units(items, BanditSettings())
     assert parallel == serial
-    first = serial["pkg/m0.py"]
-    assert not isinstance(first, str)
+    first, errors = serial["pkg/m0.py"]
+    assert not isinstance(first, str) and errors == []
     assert sorted((i.test_id, i.line) for i in first) == [
         ("B101", 3),
         ("B404", 1),

@@ -8,7 +8,7 @@ from sailint.checks.hub_pinning import unpinned_refs
 from sailint.checks.models_code import torch_load_hits, unsafe_deserialization_hits
 from sailint.checks.serving_code import serving_default_hits
 from sailint.collectors.bandit_run import BanditResults
-from sailint.collectors.pyresolve import CodeFacts, SourceFacts
+from sailint.collectors.pyresolve import CodeFacts, SourceFacts, per_unit
 from sailint.collectors.python import PythonSource
 from sailint.config import ConfigError
 from sailint.context import RuleContext
@@ -83,6 +83,7 @@ def _active_rules(project: Project) -> set[str]:
     return active
 
 
+@per_unit
 def bandit_results(source: PythonSource, ctx: RuleContext) -> Iterator[Finding]:
     """Every bandit result of this rule's test in ``source``."""
     issues = ctx.project.get(BanditResults).issues.get(source.path, [])

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from sailint.checks.models_code import Hit
 from sailint.collectors.pyflow import llm_flow
-from sailint.collectors.pyresolve import CodeFacts, Scope, SourceFacts
+from sailint.collectors.pyresolve import CodeFacts, Scope, SourceFacts, per_unit
 from sailint.collectors.python import PythonSource
 from sailint.context import RuleContext
 from sailint.model import Finding
@@ -61,6 +61,7 @@ def llm_output_hits(facts: SourceFacts) -> Iterator[tuple[Hit, ast.AST]]:
                 break
 
 
+@per_unit
 def unsafe_llm_output_handling(source: PythonSource, ctx: RuleContext) -> Iterator[Finding]:
     """SAI602 unsafe-llm-output-handling."""
     facts = ctx.project.get(CodeFacts).of(source)
@@ -150,6 +151,7 @@ def _holder_name(facts: SourceFacts, node: ast.AST | None) -> str | None:
     return node.id if isinstance(node, ast.Name) else None
 
 
+@per_unit
 def undocumented_system_prompt(source: PythonSource, ctx: RuleContext) -> Iterator[Finding]:
     """SAI405 undocumented-system-prompt."""
     facts = ctx.project.get(CodeFacts).of(source)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sailint.collectors.pins import PackagePins
-from sailint.collectors.pyresolve import MISSING, CodeFacts, SourceFacts, is_commit_sha
+from sailint.collectors.pyresolve import MISSING, CodeFacts, SourceFacts, is_commit_sha, per_unit
 from sailint.collectors.python import PythonSource
 from sailint.context import RuleContext
 from sailint.model import Finding, Level
@@ -102,6 +102,7 @@ def unsafe_deserialization_hits(facts: SourceFacts) -> Iterator[Hit]:
                 )
 
 
+@per_unit
 def unsafe_deserialization(source: PythonSource, ctx: RuleContext) -> Iterator[Finding]:
     """SAI306 unsafe-deserialization-call."""
     yield from _emit(source, ctx, unsafe_deserialization_hits(_facts(source, ctx.project)))
@@ -154,6 +155,7 @@ def torch_load_hits(facts: SourceFacts, project: Project) -> Iterator[Hit]:
         )
 
 
+@per_unit
 def torch_load_unsafe(source: PythonSource, ctx: RuleContext) -> Iterator[Finding]:
     """SAI307 torch-load-unsafe."""
     yield from _emit(source, ctx, torch_load_hits(_facts(source, ctx.project), ctx.project))
@@ -210,6 +212,7 @@ def trust_remote_code_hits(facts: SourceFacts) -> Iterator[Hit]:
             )
 
 
+@per_unit
 def trust_remote_code(source: PythonSource, ctx: RuleContext) -> Iterator[Finding]:
     """SAI308 trust-remote-code."""
     facts = _facts(source, ctx.project)
@@ -240,6 +243,7 @@ def keras_unsafe_hits(facts: SourceFacts) -> Iterator[Hit]:
             )
 
 
+@per_unit
 def keras_unsafe_mode(source: PythonSource, ctx: RuleContext) -> Iterator[Finding]:
     """SAI309 keras-unsafe-mode."""
     yield from _emit(source, ctx, keras_unsafe_hits(_facts(source, ctx.project)))
@@ -271,6 +275,7 @@ def dangerous_flag_hits(facts: SourceFacts) -> Iterator[Hit]:
                 )
 
 
+@per_unit
 def dangerous_framework_flag(source: PythonSource, ctx: RuleContext) -> Iterator[Finding]:
     """SAI310 dangerous-framework-flag."""
     yield from _emit(source, ctx, dangerous_flag_hits(_facts(source, ctx.project)))

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from sailint.checks.models_code import Hit, _cli_strings
 from sailint.collectors.pyflow import LLM_PREFIXES, Route, calls_model, llm_flow, routes
-from sailint.collectors.pyresolve import MISSING, CodeFacts, SourceFacts
+from sailint.collectors.pyresolve import MISSING, CodeFacts, SourceFacts, per_unit
 from sailint.collectors.python import PythonSource
 from sailint.context import RuleContext
 from sailint.model import Finding
@@ -101,6 +101,7 @@ def _emit(source: PythonSource, ctx: RuleContext, hits: Iterator[Hit]) -> Iterat
             yield ctx.finding(source.location(hit.node), message=hit.message, level=hit.level)
 
 
+@per_unit
 def insecure_serving_default(source: PythonSource, ctx: RuleContext) -> Iterator[Finding]:
     """SAI601 insecure-serving-default."""
     yield from _emit(source, ctx, serving_default_hits(ctx.project.get(CodeFacts).of(source)))
@@ -198,6 +199,7 @@ def _path(facts: SourceFacts, route: Route) -> str:
     return found or ""
 
 
+@per_unit
 def unauthenticated_inference_route(source: PythonSource, ctx: RuleContext) -> Iterator[Finding]:
     """SAI603 unauthenticated-inference-route."""
     facts = ctx.project.get(CodeFacts).of(source)
@@ -249,6 +251,7 @@ def _logs(facts: SourceFacts, body: list[ast.stmt]) -> bool:
     return False
 
 
+@per_unit
 def unlogged_inference_route(source: PythonSource, ctx: RuleContext) -> Iterator[Finding]:
     """SAI604 unlogged-inference-route."""
     facts = ctx.project.get(CodeFacts).of(source)

@@ -125,7 +125,10 @@ def _tester(settings: BanditSettings) -> Any:
         extension_loader = _bandit("extension_loader")
         b_test_set = _bandit("test_set")
 
-        logging.getLogger("bandit").setLevel(logging.ERROR)
+        bandit_log = logging.getLogger("bandit")
+        bandit_log.setLevel(logging.ERROR)
+        bandit_log.propagate = False  # its errors are collected per unit and reported as skips
+        bandit_log.handlers = [logging.NullHandler()]
         conf = b_config.BanditConfig(settings.config_file)
         manager = extension_loader.MANAGER
 
@@ -138,8 +141,24 @@ def _tester(settings: BanditSettings) -> Any:
     return cached
 
 
-def scan_text(path: str, text: str, settings: BanditSettings) -> list[BanditIssue] | str:
-    """Bandit's results for one unit of code, or the reason it could not be scanned."""
+class _ErrorCollector(logging.Handler):
+    """Collects bandit's own error log records (a plugin that crashed on some node)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage().split("Traceback")[0].strip())
+
+
+def scan_text(
+    path: str, text: str, settings: BanditSettings, errors: list[str] | None = None
+) -> list[BanditIssue] | str:
+    """Bandit's results for one unit of code, or the reason it could not be scanned.
+
+    Bandit survives a crashing plugin and only logs it; those messages go to ``errors``.
+    """
     import tokenize
 
     b_manager, meta_ast = _bandit("manager"), _bandit("meta_ast")
@@ -159,6 +178,9 @@ def scan_text(path: str, text: str, settings: BanditSettings) -> list[BanditIssu
     visitor = node_visitor.BanditNodeVisitor(
         path, io.BytesIO(data), meta_ast.BanditMetaAst(), testset, False, nosec_lines, counter
     )
+    collector = _ErrorCollector()
+    bandit_log = logging.getLogger("bandit")
+    bandit_log.addHandler(collector)
     try:
         visitor.process(data)
     except SyntaxError:
@@ -167,6 +189,10 @@ def scan_text(path: str, text: str, settings: BanditSettings) -> list[BanditIssu
         return f"bandit could not analyse it ({type(error).__name__})"
     except Exception as error:  # a bandit plugin bug must not end the scan
         return f"bandit failed on it ({type(error).__name__}: {error})"
+    finally:
+        bandit_log.removeHandler(collector)
+    if errors is not None:
+        errors.extend(dict.fromkeys(collector.messages))
     results = []
     for issue in visitor.tester.results:
         cwe = getattr(issue.cwe, "id", None) or None
@@ -185,10 +211,17 @@ def scan_text(path: str, text: str, settings: BanditSettings) -> list[BanditIssu
     return results
 
 
+Outcome = tuple["list[BanditIssue] | str", list[str]]
+
+
 def _scan_chunk(
     chunk: list[tuple[str, str]], settings: BanditSettings
-) -> list[tuple[str, list[BanditIssue] | str]]:
-    return [(path, scan_text(path, text, settings)) for path, text in chunk]
+) -> list[tuple[str, Outcome]]:
+    results = []
+    for path, text in chunk:
+        errors: list[str] = []
+        results.append((path, (scan_text(path, text, settings, errors), errors)))
+    return results
 
 
 def _chunks(items: list[tuple[str, str]], count: int) -> list[list[tuple[str, str]]]:
@@ -220,8 +253,8 @@ class BanditRun:
     def __init__(self, settings: BanditSettings, parallel: bool) -> None:
         """Start a pool of one process per core when ``parallel``."""
         self.settings = settings
-        self.results: dict[str, list[BanditIssue] | str] = {}
-        self._futures: list[Future[list[tuple[str, list[BanditIssue] | str]]]] = []
+        self.results: dict[str, Outcome] = {}
+        self._futures: list[Future[list[tuple[str, Outcome]]]] = []
         self._pool: ProcessPoolExecutor | None = None
         self.cores = workers()
         if parallel and self.cores > 1:
@@ -240,7 +273,7 @@ class BanditRun:
         for chunk in _chunks(items, self.cores * 4):
             self._futures.append(self._pool.submit(_scan_chunk, chunk, self.settings))
 
-    def collect(self) -> dict[str, list[BanditIssue] | str]:
+    def collect(self) -> dict[str, Outcome]:
         """Every result, waiting for the pool and shutting it down."""
         try:
             for future in self._futures:
@@ -257,9 +290,7 @@ def should_parallelise(items: list[tuple[str, str]]) -> bool:
     return len(items) >= PARALLEL_MIN_UNITS and total >= PARALLEL_MIN_BYTES
 
 
-def run_units(
-    items: list[tuple[str, str]], settings: BanditSettings
-) -> dict[str, list[BanditIssue] | str]:
+def run_units(items: list[tuple[str, str]], settings: BanditSettings) -> dict[str, Outcome]:
     """Bandit over every (path, code) pair; a process pool when the work is large enough."""
     run = BanditRun(settings, should_parallelise(items))
     run.submit(items)
@@ -296,11 +327,13 @@ class BanditResults(View):
         submitted = {path for path, _ in early}
         run.submit([(p, s.text) for p, s in sources.items() if p not in submitted])
         view = cls(settings=settings)
-        for path, outcome in run.collect().items():
+        for path, (outcome, errors) in run.collect().items():
             source = sources.get(path)
             if isinstance(outcome, str):
                 project.skip(path, f"{outcome}; bandit results incomplete")
                 continue
+            if errors:
+                project.skip(path, f"bandit error: {errors[0]}; bandit results incomplete")
             if source is None:
                 continue  # unparsable for sailint too: already reported as skipped
             mapped = []

@@ -292,6 +292,9 @@ class HubReferences(View):
         """See ``View.build``."""
         refs: list[HubRef] = []
         for facts in project_facts(project):
-            refs.extend(_code_refs(facts, project))
+            try:
+                refs.extend(_code_refs(facts, project))
+            except RecursionError:
+                project.skip(facts.source.path, "too deeply nested; hub references not analysed")
         refs.extend(config_refs(project))
         return cls(sorted(refs, key=lambda ref: (ref.location, ref.repo_id)))

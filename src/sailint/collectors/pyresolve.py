@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import ast
+import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -296,3 +297,23 @@ def project_facts(project: Project) -> Iterator[SourceFacts]:
     cache = project.get(CodeFacts)
     for source in project.get(PythonSources).sources:
         yield cache.of(source)
+
+
+CheckFunction = Callable[[PythonSource, Any], Iterator[Any]]
+
+
+def per_unit(check: CheckFunction) -> CheckFunction:
+    """Make a Python check survive one pathological unit (deep nesting): skip it, go on."""
+
+    @functools.wraps(check)
+    def guarded(source: PythonSource, ctx: Any) -> Iterator[Any]:
+        try:
+            yield from check(source, ctx)
+        except (RecursionError, MemoryError) as error:
+            ctx.project.skip(
+                source.path,
+                f"too deeply nested for rule {ctx.rule.id} ({type(error).__name__}); "
+                "not fully analysed",
+            )
+
+    return guarded
