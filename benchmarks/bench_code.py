@@ -192,7 +192,6 @@ BLOCKS = [
     """
     def set_seed_{n}(seed: int) -> None:
         import random
-import resource
 
         random.seed(seed)
         np.random.seed(seed)
