@@ -38,8 +38,15 @@ def _sai307(facts: SourceFacts, project: Project) -> set[int]:
 
 
 def _sai108(facts: SourceFacts, project: Project) -> set[int]:
-    path = facts.source.path
-    return {ref.location.line for ref in unpinned_refs(project) if ref.location.path == path}
+    derived = project.get(CodeFacts).derived
+    by_path = derived.get("unpinned_lines")
+    if not isinstance(by_path, dict):
+        by_path = {}
+        for ref in unpinned_refs(project):
+            by_path.setdefault(ref.location.path, set()).add(ref.location.line)
+        derived["unpinned_lines"] = by_path
+    lines: set[int] = by_path.get(facts.source.path, set())
+    return lines
 
 
 def _sai601(facts: SourceFacts, project: Project) -> set[int]:
