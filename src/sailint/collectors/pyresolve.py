@@ -161,11 +161,20 @@ class SourceFacts:
                     for item in node.items:
                         if item.optional_vars is not None:
                             bound.extend((n, None) for n in _target_names(item.optional_vars))
-            children = list(ast.iter_child_nodes(node))
-            stack.extend((child, scope, binds) for child in reversed(children))
+            for field_name in node._fields:
+                if field_name == "ctx":  # Load/Store markers: nothing to see
+                    continue
+                child = getattr(node, field_name, None)
+                if isinstance(child, list):
+                    stack.extend(
+                        (item, scope, binds) for item in child if isinstance(item, ast.AST)
+                    )
+                elif isinstance(child, ast.AST):
+                    stack.append((child, scope, binds))
         self.imports = _import_map(imports)
         for scope in (self.module, *self.functions):
             scope.constants = _constants(bindings[id(scope)])
+        raw_calls.sort(key=lambda pair: (pair[0].lineno, pair[0].col_offset))
         for call, scope in raw_calls:
             func = call.func
             method = (
@@ -265,8 +274,16 @@ class SourceFacts:
         return MISSING if node is None else self.value(node, scope)
 
     def imports_any(self, *modules: str) -> bool:
-        """True if the unit imports any of ``modules`` (or a submodule)."""
-        return any(self.imports.imports(module) for module in modules)
+        """True if the unit imports any of ``modules`` (or a submodule); cached per question."""
+        cache: dict[tuple[str, ...], bool] = self.derived.setdefault("imports_any", {})
+        found = cache.get(modules)
+        if found is None:
+            roots = {target.split(".")[0] for target in self.imports.aliases.values()}
+            found = any(
+                self.imports.imports(module) for module in modules if module.split(".")[0] in roots
+            )
+            cache[modules] = found
+        return found
 
 
 class CodeFacts(View):
