@@ -93,8 +93,7 @@ def _active_rules(project: Project) -> set[str]:
 @per_unit
 def bandit_results(source: PythonSource, ctx: RuleContext) -> Iterator[Finding]:
     """Every bandit result of this rule's test in ``source``."""
-    issues = ctx.project.get(BanditResults).issues.get(source.path, [])
-    mine = [entry for entry in issues if entry[0].test_id == ctx.rule.id]
+    mine = ctx.project.get(BanditResults).by_test.get((source.path, ctx.rule.id))
     if not mine:
         return
     covered: set[int] | bool = set()

@@ -305,6 +305,8 @@ class BanditResults(View):
     """Bandit's results per Python unit path, with lines mapped to the real file."""
 
     issues: dict[str, list[tuple[BanditIssue, int, int]]] = field(default_factory=dict)
+    # (path, test id) -> that test's results in the unit: what each B### rule looks up
+    by_test: dict[tuple[str, str], list[tuple[BanditIssue, int, int]]] = field(default_factory=dict)
     settings: BanditSettings = field(default_factory=BanditSettings)
 
     @classmethod
@@ -344,6 +346,8 @@ class BanditResults(View):
                 location = source.location(max(issue.line, 1), issue.column)
                 mapped.append((issue, location.line, location.column))
             view.issues[path] = mapped
+            for entry in mapped:
+                view.by_test.setdefault((path, entry[0].test_id), []).append(entry)
         return view
 
 
