@@ -43,6 +43,7 @@ def test_research_repo_gets_the_whole_supply_chain_picture(tmp_path: Path) -> No
         ("SAI101", "requirements.txt", 5),
         ("SAI101", "requirements.txt", 8),
         ("SAI101", "requirements.txt", 9),
+        ("SAI108", "train.py", 4),  # the hub model without a revision (a code rule under SAI1)
         ("SAI109", "requirements.txt", 1),
         ("SAI114", "requirements.txt", 1),
         ("SAI115", "README.md", 1),

@@ -1,0 +1,118 @@
+"""Bandit's results as sailint rules ``B###``, minus those a SAI rule reports better."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from sailint.checks.hub_pinning import unpinned_refs
+from sailint.checks.models_code import torch_load_hits, unsafe_deserialization_hits
+from sailint.checks.serving_code import serving_default_hits
+from sailint.collectors.bandit_run import BanditResults
+from sailint.collectors.pyresolve import CodeFacts, SourceFacts, per_unit
+from sailint.collectors.python import PythonSource
+from sailint.config import ConfigError
+from sailint.context import RuleContext
+from sailint.model import Confidence, Finding, Level
+from sailint.project import Project
+
+LEVELS = {"HIGH": Level.ERROR, "MEDIUM": Level.WARNING, "LOW": Level.NOTE}
+CONFIDENCES = {"HIGH": Confidence.HIGH, "MEDIUM": Confidence.MEDIUM, "LOW": Confidence.LOW}
+Coverage = Callable[["SourceFacts", "Project"], "set[int] | bool"]
+
+
+def _lines(hits: Iterator[object], source: PythonSource) -> set[int]:
+    lines = set()
+    for hit in hits:
+        node = getattr(hit, "node", None)
+        if node is not None:
+            lines.add(source.location(node).line if not isinstance(node, int) else node)
+    return lines
+
+
+def _sai306(facts: SourceFacts, project: Project) -> set[int]:
+    return _lines(unsafe_deserialization_hits(facts), facts.source)
+
+
+def _sai307(facts: SourceFacts, project: Project) -> set[int]:
+    return _lines(torch_load_hits(facts, project), facts.source)
+
+
+def _sai108(facts: SourceFacts, project: Project) -> set[int]:
+    derived = project.get(CodeFacts).derived
+    by_path = derived.get("unpinned_lines")
+    if not isinstance(by_path, dict):
+        by_path = {}
+        for ref in unpinned_refs(project):
+            by_path.setdefault(ref.location.path, set()).add(ref.location.line)
+        derived["unpinned_lines"] = by_path
+    lines: set[int] = by_path.get(facts.source.path, set())
+    return lines
+
+
+def _sai601(facts: SourceFacts, project: Project) -> set[int]:
+    return _lines(serving_default_hits(facts), facts.source)
+
+
+def _whole_unit(lines: Callable[[SourceFacts, Project], set[int]]) -> Coverage:
+    """For import-level bandit tests: any SAI finding in the unit covers the whole unit."""
+
+    def covered(facts: SourceFacts, project: Project) -> set[int] | bool:
+        return bool(lines(facts, project))
+
+    return covered
+
+
+# bandit test -> (SAI rule reporting the same pattern, where that rule fires: lines, or the unit)
+DUPLICATES: dict[str, tuple[str, Coverage]] = {
+    "B614": ("SAI307", _sai307),
+    "B615": ("SAI108", _sai108),
+    "B301": ("SAI306", _sai306),
+    "B506": ("SAI306", _sai306),
+    "B403": ("SAI306", _whole_unit(_sai306)),
+    "B201": ("SAI601", _sai601),
+    "B501": ("SAI601", _sai601),
+}
+
+
+def _active_rules(project: Project) -> set[str]:
+    """IDs of the rules this scan runs (so a dropped bandit result is reported elsewhere)."""
+    derived = project.get(CodeFacts).derived
+    active = derived.get("active_rules")
+    if not isinstance(active, set):
+        from sailint.engine import select_rules
+        from sailint.registry import all_rules
+
+        try:
+            active = {rule.id for rule in select_rules(all_rules(), project.config)}
+        except ConfigError:
+            active = set()
+        derived["active_rules"] = active
+    return active
+
+
+@per_unit
+def bandit_results(source: PythonSource, ctx: RuleContext) -> Iterator[Finding]:
+    """Every bandit result of this rule's test in ``source``."""
+    mine = ctx.project.get(BanditResults).by_test.get((source.path, ctx.rule.id))
+    if not mine:
+        return
+    covered: set[int] | bool = set()
+    duplicate = DUPLICATES.get(ctx.rule.id)
+    if duplicate is not None and duplicate[0] in _active_rules(ctx.project):
+        covered = duplicate[1](ctx.project.get(CodeFacts).of(source), ctx.project)
+    for issue, line, column in mine:
+        if covered is True or (isinstance(covered, set) and line in covered):
+            continue
+        yield ctx.finding(
+            source.path,
+            line,
+            f"{issue.text} (bandit {issue.test_id} {issue.test_name})",
+            column=column,
+            level=LEVELS.get(issue.severity, Level.WARNING),
+            confidence=CONFIDENCES.get(issue.confidence, Confidence.MEDIUM),
+            properties={
+                "bandit-severity": issue.severity.lower(),
+                "bandit-confidence": issue.confidence.lower(),
+                **({"cwe": f"CWE-{issue.cwe}"} if issue.cwe else {}),
+            },
+        )

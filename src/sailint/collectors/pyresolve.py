@@ -1,0 +1,336 @@
+"""Shared AST facts per Python unit: qualified calls, scopes, resolved constants and kwargs."""
+
+from __future__ import annotations
+
+import ast
+import functools
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sailint.collectors.pynames import ImportMap
+from sailint.collectors.python import PythonSource, PythonSources
+from sailint.project import Project, View
+
+HEX40 = re.compile(r"^[0-9a-f]{40}$")
+UNKNOWN: Any = type("Unknown", (), {"__repr__": lambda self: "UNKNOWN"})()
+MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
+LITERAL_TYPES = (str, bool, int, float, type(None))
+
+
+def is_commit_sha(value: object) -> bool:
+    """True for a full 40-hex commit id (what pins a hub download immutably)."""
+    return isinstance(value, str) and bool(HEX40.match(value.lower()))
+
+
+@dataclass
+class Scope:
+    """A module or function body: its own calls and names bound once to a literal."""
+
+    node: ast.AST
+    constants: dict[str, Any] = field(default_factory=dict)
+    parent: Scope | None = None
+
+    @property
+    def is_function(self) -> bool:
+        """True for a function body (module scope otherwise)."""
+        return isinstance(self.node, (ast.FunctionDef, ast.AsyncFunctionDef))
+
+
+@dataclass(frozen=True)
+class CallSite:
+    """One call with its import-resolved name and the scope it sits in."""
+
+    node: ast.Call
+    name: str  # qualified name ("" when the callee is not a plain name chain)
+    method: str  # last component ("from_pretrained")
+    scope: Scope
+
+
+def _literal(node: ast.AST) -> Any:
+    """The value of a literal node (str/bool/number/None, or dict/list/tuple of them)."""
+    try:
+        value = ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return UNKNOWN
+    return value
+
+
+FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+TARGET_BINDERS = (ast.AugAssign, ast.For, ast.AsyncFor, ast.NamedExpr)
+
+
+def _target_names(target: ast.AST) -> Iterator[str]:
+    for sub in ast.walk(target):
+        if isinstance(sub, ast.Name):
+            yield sub.id
+
+
+def _constants(bindings: list[tuple[str, ast.AST | None]]) -> dict[str, Any]:
+    """Names bound exactly once in a scope, to a literal (a 40-hex revision held in a constant)."""
+    seen: dict[str, Any] = {}
+    rebound: set[str] = set()
+    for name, value in bindings:
+        if name in seen:
+            rebound.add(name)
+        literal = _literal(value) if value is not None else UNKNOWN
+        # A dict display with non-literal values (``{"revision": REV}``) is kept as a node so
+        # that ``**HUB_ARGS`` can still be expanded argument by argument.
+        seen[name] = value if literal is UNKNOWN and isinstance(value, ast.Dict) else literal
+    return {name: value for name, value in seen.items() if name not in rebound}
+
+
+def _import_map(nodes: list[ast.Import | ast.ImportFrom]) -> ImportMap:
+    """ImportMap.of semantics over already collected import statements, in source order."""
+    aliases: dict[str, str] = {}
+    for node in sorted(nodes, key=lambda n: (n.lineno, n.col_offset)):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    aliases[alias.asname] = alias.name
+                else:
+                    top = alias.name.split(".")[0]
+                    aliases.setdefault(top, top)
+        elif node.module and node.level == 0:
+            for alias in node.names:
+                if alias.name != "*":
+                    aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return ImportMap(aliases)
+
+
+class SourceFacts:
+    """Everything the Python rules share about one unit, computed in one pass over its tree."""
+
+    def __init__(self, source: PythonSource) -> None:
+        """Walk ``source`` once: imports, scopes with their constants, calls, dicts, assignments."""
+        self.source = source
+        self.module = Scope(source.tree)
+        self.functions: list[Scope] = []
+        self.calls: list[CallSite] = []
+        self.derived: dict[str, Any] = {}  # other analyses of this unit, cached by name
+        self.dicts: list[ast.Dict] = []  # dict displays ({"role": "system", ...})
+        self.assignments: list[ast.Assign] = []
+        imports: list[ast.Import | ast.ImportFrom] = []
+        raw_calls: list[tuple[ast.Call, Scope]] = []
+        bindings: dict[int, list[tuple[str, ast.AST | None]]] = {id(self.module): []}
+        # (node, scope it evaluates in, whether its bindings belong to that scope)
+        stack: list[tuple[ast.AST, Scope, bool]] = [
+            (node, self.module, True) for node in reversed(source.tree.body)
+        ]
+        while stack:
+            node, scope, binds = stack.pop()
+            bound = bindings[id(scope)] if binds else None
+            if isinstance(node, FUNCTIONS):
+                if bound is not None:
+                    bound.append((node.name, None))
+                inner = Scope(node, {}, scope)
+                self.functions.append(inner)
+                bindings[id(inner)] = []
+                stack.extend((child, inner, True) for child in reversed(node.body))
+                # Decorators and argument defaults evaluate in the enclosing scope.
+                stack.append((node.args, scope, False))
+                stack.extend((d, scope, False) for d in reversed(node.decorator_list))
+                continue
+            if isinstance(node, ast.ClassDef):
+                if bound is not None:
+                    bound.append((node.name, None))
+                binds = False  # class attributes are not module constants
+            elif isinstance(node, ast.Lambda):
+                binds = False
+            elif isinstance(node, ast.Call):
+                raw_calls.append((node, scope))
+            elif isinstance(node, ast.Dict):
+                self.dicts.append(node)
+            elif isinstance(node, ast.Assign):
+                self.assignments.append(node)
+                if bound is not None:
+                    for target in node.targets:
+                        if isinstance(target, ast.Name):
+                            bound.append((target.id, node.value))
+                        else:
+                            bound.extend((name, None) for name in _target_names(target))
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                imports.append(node)
+            elif bound is not None:
+                if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                    bound.append((node.target.id, node.value))
+                elif isinstance(node, TARGET_BINDERS):
+                    bound.extend((name, None) for name in _target_names(node.target))
+                elif isinstance(node, (ast.With, ast.AsyncWith)):
+                    for item in node.items:
+                        if item.optional_vars is not None:
+                            bound.extend((n, None) for n in _target_names(item.optional_vars))
+            for field_name in node._fields:
+                if field_name == "ctx":  # Load/Store markers: nothing to see
+                    continue
+                child = getattr(node, field_name, None)
+                if isinstance(child, list):
+                    stack.extend(
+                        (item, scope, binds) for item in child if isinstance(item, ast.AST)
+                    )
+                elif isinstance(child, ast.AST):
+                    stack.append((child, scope, binds))
+        self.imports = _import_map(imports)
+        for scope in (self.module, *self.functions):
+            scope.constants = _constants(bindings[id(scope)])
+        raw_calls.sort(key=lambda pair: (pair[0].lineno, pair[0].col_offset))
+        for call, scope in raw_calls:
+            func = call.func
+            method = (
+                func.attr
+                if isinstance(func, ast.Attribute)
+                else func.id
+                if isinstance(func, ast.Name)
+                else ""
+            )
+            self.calls.append(CallSite(call, self.imports.qualify(func) or "", method, scope))
+
+    # -- resolution ----------------------------------------------------------------------
+
+    def value(self, node: ast.AST | None, scope: Scope | None = None) -> Any:
+        """A node's literal value, through names bound once to a literal; else UNKNOWN."""
+        if node is None:
+            return MISSING
+        if isinstance(node, ast.Name):
+            current = scope
+            while current is not None:
+                if node.id in current.constants:
+                    return current.constants[node.id]
+                current = current.parent
+            return self.module.constants.get(node.id, UNKNOWN)
+        if isinstance(node, ast.JoinedStr):
+            parts = []
+            for piece in node.values:
+                if isinstance(piece, ast.Constant) and isinstance(piece.value, str):
+                    parts.append(piece.value)
+                elif isinstance(piece, ast.FormattedValue):
+                    inner = self.value(piece.value, scope)
+                    if not isinstance(inner, (str, int)) or isinstance(inner, bool):
+                        return UNKNOWN
+                    parts.append(str(inner))
+            return "".join(parts)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            left, right = self.value(node.left, scope), self.value(node.right, scope)
+            if isinstance(left, str) and isinstance(right, str):
+                return left + right
+            return UNKNOWN
+        return _literal(node)
+
+    def string(self, node: ast.AST | None, scope: Scope | None = None) -> str | None:
+        """A node's string value when it resolves to one."""
+        value = self.value(node, scope)
+        return value if isinstance(value, str) else None
+
+    def keywords(self, call: ast.Call, scope: Scope | None = None) -> dict[str, ast.expr]:
+        """Keyword arguments by name, ``**{"k": v}`` literals and ``**CONST_DICT`` included."""
+        result: dict[str, ast.expr] = {}
+        for keyword in call.keywords:
+            if keyword.arg is not None:
+                result[keyword.arg] = keyword.value
+                continue
+            spread = keyword.value
+            if isinstance(spread, ast.Name):
+                held = self.value(spread, scope)
+                spread = held if isinstance(held, ast.Dict) else spread
+            if isinstance(spread, ast.Dict):
+                for key, value in zip(spread.keys, spread.values, strict=False):
+                    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                        result[key.value] = value
+            elif isinstance(spread, ast.Call) and self.imports.qualify(spread.func) == "dict":
+                for inner in spread.keywords:
+                    if inner.arg is not None:
+                        result[inner.arg] = inner.value
+            else:
+                resolved = self.value(spread, scope)
+                if isinstance(resolved, dict):
+                    for key, value in resolved.items():
+                        if isinstance(key, str) and isinstance(value, LITERAL_TYPES):
+                            result[key] = ast.Constant(value)
+        return result
+
+    def argument(
+        self, call: ast.Call, name: str, position: int | None = None, scope: Scope | None = None
+    ) -> ast.expr | None:
+        """A call argument by keyword (``**`` literals included) or by position."""
+        found = self.keywords(call, scope).get(name)
+        if found is not None:
+            return found
+        if position is not None and position < len(call.args):
+            candidate = call.args[position]
+            if not isinstance(candidate, ast.Starred):
+                return candidate
+        return None
+
+    def kwarg(self, site: CallSite, name: str, position: int | None = None) -> Any:
+        """The resolved value of an argument: a literal, UNKNOWN, or MISSING."""
+        return self.kwarg_at(site.node, name, site.scope, position)
+
+    def kwarg_at(
+        self, call: ast.Call, name: str, scope: Scope | None = None, position: int | None = None
+    ) -> Any:
+        """Like ``kwarg`` for a bare call node."""
+        node = self.argument(call, name, position, scope)
+        return MISSING if node is None else self.value(node, scope)
+
+    def imports_any(self, *modules: str) -> bool:
+        """True if the unit imports any of ``modules`` (or a submodule); cached per question."""
+        cache: dict[tuple[str, ...], bool] = self.derived.setdefault("imports_any", {})
+        found = cache.get(modules)
+        if found is None:
+            roots = {target.split(".")[0] for target in self.imports.aliases.values()}
+            found = any(
+                self.imports.imports(module) for module in modules if module.split(".")[0] in roots
+            )
+            cache[modules] = found
+        return found
+
+
+class CodeFacts(View):
+    """Per-unit facts built lazily and shared by every Python rule of the scan."""
+
+    def __init__(self) -> None:
+        """Start with an empty cache."""
+        self._facts: dict[int, SourceFacts] = {}
+        self.derived: dict[str, Any] = {}  # project-wide results shared by Python rules
+
+    @classmethod
+    def build(cls, project: Project) -> CodeFacts:
+        """See ``View.build``: facts are computed on first request per unit."""
+        return cls()
+
+    def of(self, source: PythonSource) -> SourceFacts:
+        """The facts of one unit (computed once)."""
+        key = id(source)
+        facts = self._facts.get(key)
+        if facts is None:
+            facts = SourceFacts(source)
+            self._facts[key] = facts
+        return facts
+
+
+def project_facts(project: Project) -> Iterator[SourceFacts]:
+    """Facts of every Python unit of the project."""
+    cache = project.get(CodeFacts)
+    for source in project.get(PythonSources).sources:
+        yield cache.of(source)
+
+
+CheckFunction = Callable[[PythonSource, Any], Iterator[Any]]
+
+
+def per_unit(check: CheckFunction) -> CheckFunction:
+    """Make a Python check survive one pathological unit (deep nesting): skip it, go on."""
+
+    @functools.wraps(check)
+    def guarded(source: PythonSource, ctx: Any) -> Iterator[Any]:
+        try:
+            yield from check(source, ctx)
+        except (RecursionError, MemoryError) as error:
+            ctx.project.skip(
+                source.path,
+                f"too deeply nested for rule {ctx.rule.id} ({type(error).__name__}); "
+                "not fully analysed",
+            )
+
+    return guarded

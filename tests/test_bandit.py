@@ -1,0 +1,142 @@
+"""The bandit rules (B###): one shared fixture suite for the mapping of bandit's results.
+
+Rules of category ``code`` are exempt from per-rule fixture directories (see
+tests/test_rule_fixtures.py); this suite checks IDs, lines in modules and notebooks, ``# nosec``,
+``sailint: ignore``, ``[tool.bandit]`` skips and excludes, dedup against SAI rules, and that the
+parallel and serial runs agree. Each B### rule's own bad/good example runs in test_rule_examples.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import FIXTURES, ROOT, locations, scan
+
+from sailint.collectors import bandit_run
+from sailint.collectors.bandit_run import BanditSettings, run_units, scan_text
+from sailint.config import Config
+
+SERVICE = FIXTURES / "bandit" / "ml-service"
+TRAIN = "src/service/train.py"
+NOTEBOOK = "notebooks/explore.ipynb"
+
+
+@pytest.fixture()
+def service(tmp_path: Path) -> Path:
+    return Path(shutil.copytree(SERVICE, tmp_path / "ml-service"))
+
+
+def _bandit_and_code(report_rules: set[tuple[str, int, str]]) -> set[tuple[str, int, str]]:
+    code_rules = {"SAI108", "SAI306", "SAI307", "SAI308", "SAI309", "SAI310"}
+    return {item for item in report_rules if item[2].startswith("B") or item[2] in code_rules}
+
+
+def test_bandit_results_with_sai_dedup(service: Path) -> None:
+    report = scan(service)
+    assert _bandit_and_code(locations(report)) == {
+        (NOTEBOOK, 20, "B605"),  # os.system in a code cell, line of the .ipynb file
+        (NOTEBOOK, 20, "B607"),
+        (NOTEBOOK, 39, "SAI307"),  # B614 on the same call is dropped
+        (NOTEBOOK, 40, "B105"),
+        (TRAIN, 4, "B404"),
+        (TRAIN, 14, "SAI306"),  # yaml.load: B506 dropped
+        (TRAIN, 19, "SAI306"),  # pickle.load: B301 dropped, and B403 for `import pickle`
+        (TRAIN, 24, "SAI108"),  # B615 dropped
+        (TRAIN, 25, "SAI307"),
+        (TRAIN, 31, "B602"),
+        (TRAIN, 34, "B113"),
+    }
+    b602 = next(f for f in report.findings if f.rule_id == "B602" and f.location.line == 31)
+    assert b602.level.label == "error"
+    assert b602.properties == {
+        "bandit-severity": "high",
+        "bandit-confidence": "high",
+        "cwe": "CWE-78",
+    }
+    assert "subprocess call with shell=True" in b602.message
+
+
+def test_bandit_reports_what_sai_rules_cover_when_they_are_off(service: Path) -> None:
+    report = scan(service, config=Config(ignore=["SAI"]))
+    found = locations(report)
+    assert {
+        (TRAIN, 3, "B403"),
+        (TRAIN, 14, "B506"),
+        (TRAIN, 19, "B301"),
+        (TRAIN, 24, "B615"),
+        (TRAIN, 25, "B614"),
+        (NOTEBOOK, 39, "B614"),
+    } <= found
+
+
+def test_nosec_and_sailint_ignore(service: Path) -> None:
+    report = scan(service, ["B602"])
+    assert locations(report) == {(TRAIN, 31, "B602")}  # line 32 carries `# nosec B602`
+    suppressed = [(f.location.line, f.suppression) for f in report.suppressed_findings]
+    assert len(suppressed) == 1 and suppressed[0][0] == 33
+    assert suppressed[0][1] is not None
+    assert suppressed[0][1].justification == "bucket name comes from our deploy config"
+
+
+def test_tool_bandit_skips_and_exclude_dirs(service: Path) -> None:
+    report = scan(service, ["B101"])
+    assert locations(report) == set()  # skipped in [tool.bandit]; tests/ is excluded too
+    (service / "pyproject.toml").write_text(
+        '[project]\nname = "x"\nversion = "1"\n[tool.bandit]\nexclude_dirs = ["src"]\n'
+    )
+    report = scan(service, ["B101"])
+    assert locations(report) == {("tests/test_train.py", 5, "B101")}
+
+
+def test_dot_bandit_ini_file(service: Path) -> None:
+    (service / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "1"\n')
+    (service / ".bandit").write_text("[bandit]\nskips = B602,B113\nexclude = tests\n")
+    found = {rule for _, _, rule in locations(scan(service, ["B"]))}
+    assert "B602" not in found and "B113" not in found and "B101" in found
+
+
+def test_parallel_and_serial_runs_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    items = [
+        (f"pkg/m{i}.py", f"import subprocess\nsubprocess.call('ls {i}', shell=True)\nassert {i}\n")
+        for i in range(30)
+    ]
+    serial = run_units(items, BanditSettings())
+    monkeypatch.setattr(bandit_run, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(bandit_run, "PARALLEL_MIN_UNITS", 1)
+    monkeypatch.setattr(bandit_run, "workers", lambda: 2)
+    parallel = run_units(items, BanditSettings())
+    assert parallel == serial
+    first, errors = serial["pkg/m0.py"]
+    assert not isinstance(first, str) and errors == []
+    assert sorted((i.test_id, i.line) for i in first) == [
+        ("B101", 3),
+        ("B404", 1),
+        ("B602", 2),
+        ("B607", 2),
+    ]
+
+
+def test_scan_text_reports_unparsable_code() -> None:
+    assert scan_text("old.py", "print 'hello'\n", BanditSettings()) == (
+        "bandit could not parse it (syntax error)"
+    )
+
+
+def test_generated_bandit_rules_are_up_to_date() -> None:
+    import importlib.metadata
+
+    header = (ROOT / "rules" / "code" / "B101-assert-used.yaml").read_text().splitlines()[0]
+    generated_with = header.split("from bandit ")[1].split(";")[0]
+    if importlib.metadata.version("bandit") != generated_with:
+        pytest.skip(f"rules generated with bandit {generated_with}; regenerate to compare")
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "gen_bandit_rules.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
