@@ -107,7 +107,10 @@ REQUIRED_KEYS = (
     "id", "slug", "title", "level", "confidence", "scope", "category", "guidelines",
     "references", "rationale", "remediation", "examples",
 )  # fmt: skip
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+try:  # libyaml's safe loader is several times faster on the ~140 rule files
+    from yaml import CSafeLoader as _LOADER
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader as _LOADER  # type: ignore[assignment]
 
 
 def _schema_errors(base: Path, documents: dict[str, Any]) -> str | None:
@@ -149,6 +152,7 @@ def load_rule_metas(directory: Path | None = None, validate: bool | None = None)
     for path in rule_files(base):
         name = path.relative_to(base).as_posix()
         try:
+            # sailint: ignore[B506] _LOADER is CSafeLoader or SafeLoader; bandit cannot resolve it
             documents[name] = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
         except yaml.YAMLError as error:
             raise RuleLoadError(f"{name}: invalid YAML: {error}") from error

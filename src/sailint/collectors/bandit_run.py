@@ -112,6 +112,10 @@ def _bandit(module: str) -> Any:
     import importlib
     import warnings
 
+    # Bandit's extension loader also loads its output-format plugins; one of them needs
+    # `sarif_om`, which sailint does not install (it writes its own SARIF). stevedore logs that
+    # failure as an error on stderr, which would look like a problem of the scan.
+    logging.getLogger("stevedore.extension").setLevel(logging.CRITICAL)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # stevedore deprecation noise on bandit's import
         return importlib.import_module(f"bandit.core.{module}")
