@@ -80,7 +80,7 @@ def build_repository(root: Path, modules: int, notebooks: int, commits: int) -> 
         )
         if not chunk:
             break
-        _git(root, "add", *[str(p.relative_to(root)) for p in chunk])
+        _git(root, "add", "-f", *[str(p.relative_to(root)) for p in chunk])
         when = (start + dt.timedelta(days=number)).isoformat()
         _git(root, "commit", "-q", "-m", f"change {number}", date=when)
     return len(files)
@@ -141,7 +141,16 @@ def main() -> int:
     args = parser.parse_args()
     bindir = Path(sys.executable).parent
     sailint = [str(bindir / "sailint")]
-    rows: list[tuple[str, float, float]] = []
+
+    class Rows(list[tuple[str, float, float]]):
+        def append(self, row: tuple[str, float, float]) -> None:
+            print(
+                f"  {row[0]}: {row[1]:.2f} s" + (f", {row[2]:.0f} MiB" if row[2] else ""),
+                flush=True,
+            )
+            super().append(row)
+
+    rows = Rows()
     with tempfile.TemporaryDirectory(prefix="sailint-bench-") as tmp:
         repo = Path(tmp) / "repo"
         count = build_repository(repo, args.modules, args.notebooks, args.commits)

@@ -187,3 +187,12 @@ def test_same_input_gives_byte_identical_json_and_sarif(
         main(["scan", str(repo), "-f", f"sarif:{sarif}", "-f", f"json:{js}", "-q"])
         outputs.append((sarif.read_bytes(), js.read_bytes()))
     assert outputs[0] == outputs[1]
+
+
+def test_findings_at_the_same_place_with_and_without_end_positions_sort(tmp_path: Path) -> None:
+    from sailint.engine import _sort_key
+    from sailint.model import Confidence, Finding, Level, Location
+
+    with_end = Finding("B101", "m", Level.NOTE, Confidence.HIGH, Location("a.py", 3, 1, 3, 9))
+    without = Finding("B101", "m", Level.NOTE, Confidence.HIGH, Location("a.py", 3, 1))
+    assert sorted([with_end, without], key=_sort_key) == [without, with_end]

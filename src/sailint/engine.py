@@ -178,6 +178,11 @@ def run_rule(rule: RuleMeta, project: Project) -> list[Finding]:
     return findings
 
 
+def _sort_key(finding: Finding) -> tuple[str, int, int, int, int, str, str]:
+    """Stable output order; optional end positions sort as 0 (never compared with None)."""
+    return (*finding.location.sort_key, finding.rule_id, finding.message)
+
+
 def finalise(findings: list[Finding], rules: Sequence[RuleMeta], project: Project) -> list[Finding]:
     """Apply level overrides, fingerprints and suppressions; sort for stable output."""
     by_id = {rule.id: rule for rule in rules}
@@ -185,7 +190,7 @@ def finalise(findings: list[Finding], rules: Sequence[RuleMeta], project: Projec
     lines_of = {f.location.path: project.lines(f.location.path) for f in findings}
     suppressor = Suppressor(config, lines_of)
     seen: dict[str, int] = {}
-    findings.sort(key=lambda f: (f.location, f.rule_id, f.message))
+    findings.sort(key=_sort_key)
     for finding in findings:
         rule = by_id[finding.rule_id]
         for token, level in config.levels.items():

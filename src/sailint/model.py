@@ -51,7 +51,7 @@ class Confidence(enum.IntEnum):
             ) from None
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Location:
     """A place in a file: project-relative POSIX path and 1-based line and column."""
 
@@ -61,6 +61,11 @@ class Location:
     end_line: int | None = None
     end_column: int | None = None
     message: str | None = None
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, int, int]:
+        """Order by place; unknown end positions sort first (None is never compared)."""
+        return (self.path, self.line, self.column, self.end_line or 0, self.end_column or 0)
 
 
 @dataclass(frozen=True)

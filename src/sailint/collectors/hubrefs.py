@@ -297,4 +297,4 @@ class HubReferences(View):
             except RecursionError:
                 project.skip(facts.source.path, "too deeply nested; hub references not analysed")
         refs.extend(config_refs(project))
-        return cls(sorted(refs, key=lambda ref: (ref.location, ref.repo_id)))
+        return cls(sorted(refs, key=lambda ref: (ref.location.sort_key, ref.repo_id)))
