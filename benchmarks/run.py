@@ -24,7 +24,6 @@ import contextlib
 import datetime as dt
 import os
 import platform
-import resource
 import shutil
 import statistics
 import subprocess
@@ -100,18 +99,19 @@ def floor_seconds(root: Path) -> float:
 
 
 def timed(command: list[str], repeat: int, cwd: Path | None = None) -> tuple[float, float]:
-    """Median wall seconds and peak RSS (MiB) of ``command`` over ``repeat`` runs."""
+    """Median wall seconds and peak RSS (MiB, largest process, via GNU time) over ``repeat`` runs."""
     times = []
     peak = 0.0
-    for _ in range(repeat):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        started = time.perf_counter()
-        subprocess.run(
-            command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
-        )
-        times.append(time.perf_counter() - started)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        peak = max(peak, after / 1024, before / 1024)
+    with tempfile.NamedTemporaryFile(suffix=".rss") as rss:
+        for _ in range(repeat):
+            wrapped = ["/usr/bin/time", "-f", "%M", "-o", rss.name, *command]
+            started = time.perf_counter()
+            subprocess.run(
+                wrapped, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
+            )
+            times.append(time.perf_counter() - started)
+            with contextlib.suppress(ValueError, OSError):
+                peak = max(peak, int(Path(rss.name).read_text().split()[-1]) / 1024)
     return statistics.median(times), peak
 
 
