@@ -10,7 +10,7 @@ from sailint.model import Finding
 from sailint.project import Project
 
 
-def unpinned_refs(project: Project) -> Iterator[HubRef]:
+def _unpinned_refs(project: Project) -> Iterator[HubRef]:
     """Hub references whose revision is missing or not a full commit id."""
     for ref in project.get(HubReferences).refs:
         if not ref.pinned and not ref.dynamic_revision:
@@ -19,7 +19,7 @@ def unpinned_refs(project: Project) -> Iterator[HubRef]:
 
 def unpinned_model_revision(ctx: RuleContext) -> Iterator[Finding]:
     """SAI108 unpinned-model-revision."""
-    for ref in unpinned_refs(ctx.project):
+    for ref in _unpinned_refs(ctx.project):
         what = "dataset" if ref.kind == "dataset" else "model"
         if ref.revision is None:
             detail = "without a `revision`: it gets whatever the default branch holds at run time"

@@ -120,7 +120,7 @@ def _torch_safe_default(project: Project) -> str | None:
     return None
 
 
-def torch_load_hits(facts: SourceFacts, project: Project) -> Iterator[Hit]:
+def _torch_load_hits(facts: SourceFacts, project: Project) -> Iterator[Hit]:
     """SAI307: ``torch.load`` without a literal ``weights_only=True``."""
     safe_default: str | bool | None = False  # looked up lazily, once per unit
     for site in facts.calls:
@@ -158,7 +158,7 @@ def torch_load_hits(facts: SourceFacts, project: Project) -> Iterator[Hit]:
 @per_unit
 def torch_load_unsafe(source: PythonSource, ctx: RuleContext) -> Iterator[Finding]:
     """SAI307 torch-load-unsafe."""
-    yield from _emit(source, ctx, torch_load_hits(_facts(source, ctx.project), ctx.project))
+    yield from _emit(source, ctx, _torch_load_hits(_facts(source, ctx.project), ctx.project))
 
 
 def _cli_strings(facts: SourceFacts) -> Iterator[tuple[ast.AST | int, str]]:
