@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sailint.collectors.manifests.base import (
@@ -69,22 +70,24 @@ def _poetry_table(
             manifest.declaration_line = header or 1
 
 
-def _poetry_dependency(
-    path: str, name: str, value: Any, line: int, group: str | None
+def _table_dependency(
+    path: str,
+    name: str,
+    value: Any,
+    line: int,
+    group: str | None,
+    url_key: str,
+    version_of: Callable[[str], str | None],
 ) -> Dependency:
+    """A ``name = "spec"`` or ``name = {version, path, git, ...}`` entry (Poetry, Pipfile)."""
     spec = value if isinstance(value, str) else ""
     local = False
     url = None
     if isinstance(value, dict):
         spec = str(value.get("version", ""))
         local = "path" in value
-        url = value.get("git") or value.get("url")
-    version = None
-    text = spec.strip()
-    if text and text[0].isdigit() and not any(c in text for c in "*^~<>,|"):
-        version = text
-    elif text.startswith(POETRY_EXACT_PREFIXES):
-        version = exact_version(text if text.startswith("==") else "=" + text)
+        url = value.get("git") or value.get(url_key)
+    version = version_of(spec)
     return Dependency(
         name=normalise(name),
         path=path,
@@ -97,6 +100,27 @@ def _poetry_dependency(
         raw=f"{name} = {value!r}",
         local=local,
     )
+
+
+def _poetry_version(spec: str) -> str | None:
+    """The exact version of a Poetry constraint (a bare version or ``==``/``=``), else None."""
+    text = spec.strip()
+    if text and text[0].isdigit() and not any(c in text for c in "*^~<>,|"):
+        return text
+    if text.startswith(POETRY_EXACT_PREFIXES):
+        return exact_version(text if text.startswith("==") else "=" + text)
+    return None
+
+
+def _pipfile_version(spec: str) -> str | None:
+    """The exact version of a Pipfile specifier (``"*"`` means any)."""
+    return exact_version(spec) if spec and spec != "*" else None
+
+
+def _poetry_dependency(
+    path: str, name: str, value: Any, line: int, group: str | None
+) -> Dependency:
+    return _table_dependency(path, name, value, line, group, "url", _poetry_version)
 
 
 def read_pyproject(path: str, text: str) -> tuple[Manifest, list[Problem]]:
@@ -202,27 +226,8 @@ def read_pipfile(path: str, text: str) -> tuple[Manifest, list[Problem]]:
         stop = finder.section_end(header)
         for name, value in entries.items():
             line = finder.key(name, header, stop) or header
-            spec = value if isinstance(value, str) else ""
-            local = False
-            url = None
-            if isinstance(value, dict):
-                spec = str(value.get("version", ""))
-                local = "path" in value
-                url = value.get("git") or value.get("file")
-            version = exact_version(spec) if spec and spec != "*" else None
             manifest.dependencies.append(
-                Dependency(
-                    name=normalise(name),
-                    path=path,
-                    line=line,
-                    spec=spec,
-                    version=version,
-                    pinned=version is not None,
-                    url=url,
-                    group=group,
-                    raw=f"{name} = {value!r}",
-                    local=local,
-                )
+                _table_dependency(path, name, value, line, group, "file", _pipfile_version)
             )
     requires = data.get("requires")
     if isinstance(requires, dict) and isinstance(requires.get("python_version"), str):
