@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import re
@@ -227,13 +228,16 @@ def scan_project(
     if project.file_mode:
         selected = [rule for rule in selected if rule.file_local]
     findings: list[Finding] = []
-    for index, rule in enumerate(selected):
-        if progress is not None:
-            progress(index, len(selected), rule)
-        mark = time.perf_counter()
-        findings.extend(run_rule(rule, project))
-        # NOTE: a rule's time includes the views it was first to build (parsing is shared).
-        timings[f"rule:{rule.id}"] = time.perf_counter() - mark
+    try:
+        for index, rule in enumerate(selected):
+            if progress is not None:
+                progress(index, len(selected), rule)
+            mark = time.perf_counter()
+            findings.extend(run_rule(rule, project))
+            # NOTE: a rule's time includes the views it was first to build (parsing is shared).
+            timings[f"rule:{rule.id}"] = time.perf_counter() - mark
+    finally:
+        gc.unfreeze()  # the parsed trees were frozen for the scan (collectors/python.py)
     findings = [f for f in findings if f.location.path]
     mark = time.perf_counter()
     finalise(findings, selected, project)

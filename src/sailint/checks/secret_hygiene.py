@@ -8,8 +8,7 @@ from collections.abc import Iterator
 
 from sailint.collectors.ci import CiFiles
 from sailint.collectors.notebooks import Notebooks
-from sailint.collectors.pynames import ImportMap
-from sailint.collectors.python import PythonSources
+from sailint.collectors.pyresolve import project_facts
 from sailint.collectors.secretdetect import DetectorError, load_detectors
 from sailint.context import RuleContext
 from sailint.model import Finding
@@ -143,20 +142,22 @@ def credential_file_committed(ctx: RuleContext) -> Iterator[Finding]:
 def _dotenv_readers(ctx: RuleContext) -> list[tuple[str, int, str]]:
     """Places where code loads a dotenv file or reads a secret-looking environment variable."""
     found: list[tuple[str, int, str]] = []
-    for source in ctx.project.get(PythonSources).sources:
-        imports = ImportMap.of(source.tree)
-        for node in ast.walk(source.tree):
-            name, argument = None, None
+    for facts in project_facts(ctx.project):
+        source, imports = facts.source, facts.imports
+        environ_reads = [
+            node
+            for node in facts.subscripts
+            if isinstance(node.ctx, ast.Load) and imports.qualify(node.value) == "os.environ"
+        ]
+        for node in [site.node for site in facts.calls] + environ_reads:
+            name: str | None
+            argument: ast.expr | None
             if isinstance(node, ast.Call):
                 name = imports.qualify(node.func)
                 argument = node.args[0] if node.args else None
                 if any(k.arg == "env_file" for k in node.keywords):
                     name = "env_file="
-            elif (
-                isinstance(node, ast.Subscript)
-                and isinstance(node.ctx, ast.Load)
-                and imports.qualify(node.value) == "os.environ"
-            ):
+            else:
                 name, argument = "os.environ.__getitem__", node.slice
             if name in DOTENV_CALLS or name == "env_file=":
                 found.append((source.path, source.location(node).line, "loads a dotenv file"))

@@ -6,8 +6,8 @@ import ast
 import re
 from dataclasses import dataclass, field
 
-from sailint.collectors.pynames import ImportMap, attribute_name, calls
-from sailint.collectors.python import PythonSources
+from sailint.collectors.pynames import attribute_name
+from sailint.collectors.pyresolve import project_facts
 from sailint.project import Project, View
 
 MODEL_EXTENSIONS = (
@@ -115,20 +115,19 @@ class MlSignals(View):
         signals.dataset_files = [
             p for p in project.files if is_dataset_file(p) and not TEST_DIRS.search(p)
         ]
-        for source in project.get(PythonSources).sources:
-            imports = ImportMap.of(source.tree)
-            ml_imports = any(imports.imports(lib) for lib in ML_LIBRARIES)
+        for facts in project_facts(project):  # shared with the Python rules: one walk per unit
+            source, imports = facts.source, facts.imports
+            ml_imports = facts.imports_any(*ML_LIBRARIES)
             for lib in LLM_LIBRARIES:
                 if imports.imports(lib):
-                    line = _import_line(source.tree, lib)
+                    line = _import_line(facts.import_nodes, lib)
                     signals.llm_code.append(
                         Signal(source.path, source.location(line).line, f"imports {lib}")
                     )
                     break
             first_model_signal = None
-            for call in calls(source.tree):
-                name = imports.qualify(call.func) or ""
-                method = attribute_name(call)
+            for site in facts.calls:
+                call, name, method = site.node, site.name, site.method
                 if name in SAVE_FUNCTIONS or TRAINER_CLASSES.match(name):
                     first_model_signal = first_model_signal or (call, f"calls {name}")
                 elif method in SAVE_METHODS and isinstance(call.func, ast.Attribute):
@@ -159,8 +158,8 @@ def _model_file_argument(call: ast.Call) -> str | None:
     return None
 
 
-def _import_line(tree: ast.Module, module: str) -> int:
-    for node in ast.walk(tree):
+def _import_line(nodes: list[ast.Import | ast.ImportFrom], module: str) -> int:
+    for node in nodes:
         if isinstance(node, ast.Import) and any(
             a.name == module or a.name.startswith(module + ".") for a in node.names
         ):

@@ -111,6 +111,7 @@ class SourceFacts:
         self.derived: dict[str, Any] = {}  # other analyses of this unit, cached by name
         self.dicts: list[ast.Dict] = []  # dict displays ({"role": "system", ...})
         self.assignments: list[ast.Assign] = []
+        self.subscripts: list[ast.Subscript] = []  # os.environ["KEY"] and the like
         imports: list[ast.Import | ast.ImportFrom] = []
         raw_calls: list[tuple[ast.Call, Scope]] = []
         bindings: dict[int, list[tuple[str, ast.AST | None]]] = {id(self.module): []}
@@ -152,6 +153,8 @@ class SourceFacts:
                             bound.extend((name, None) for name in _target_names(target))
             elif isinstance(node, (ast.Import, ast.ImportFrom)):
                 imports.append(node)
+            elif isinstance(node, ast.Subscript):
+                self.subscripts.append(node)
             elif bound is not None:
                 if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
                     bound.append((node.target.id, node.value))
@@ -172,6 +175,7 @@ class SourceFacts:
                 elif isinstance(child, ast.AST):
                     stack.append((child, scope, binds))
         self.imports = _import_map(imports)
+        self.import_nodes = sorted(imports, key=lambda n: (n.lineno, n.col_offset))
         for scope in (self.module, *self.functions):
             scope.constants = _constants(bindings[id(scope)])
         raw_calls.sort(key=lambda pair: (pair[0].lineno, pair[0].col_offset))
