@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import logging
 import re
@@ -141,15 +140,25 @@ def _run_match(rule: RuleMeta, ctx: RuleContext) -> Iterable[Finding]:
                 )
 
 
+def _is_python_rule(rule: RuleMeta) -> bool:
+    """A check run on each Python unit (by collectors/pyunits.py, not by ``_units``)."""
+    return rule.scope == "python" and rule.match is None and rule.check is not None
+
+
+def _python_results(rule: RuleMeta, project: Project) -> list[Finding]:
+    from sailint.collectors.pyunits import PythonUnits
+
+    results = project.get(PythonUnits).results
+    failure = results.failures.get(rule.id)
+    if failure is not None:
+        project.notify("error", f"rule {rule.id} failed and its results are incomplete: {failure}")
+    return list(results.findings.get(rule.id, []))
+
+
 def _units(rule: RuleMeta, project: Project) -> Iterable[tuple[Any, ...]]:
     """The arguments a check receives before its context, by scope."""
     if rule.scope == "repository":
         yield ()
-    elif rule.scope == "python":
-        from sailint.collectors.python import PythonSources
-
-        for source in project.get(PythonSources).sources:
-            yield (source,)
     elif rule.scope == "document":
         from sailint.collectors.documents import Documents
 
@@ -168,6 +177,8 @@ def run_rule(rule: RuleMeta, project: Project) -> list[Finding]:
     try:
         if rule.match is not None:
             findings.extend(_run_match(rule, ctx))
+        elif _is_python_rule(rule):
+            findings.extend(_python_results(rule, project))
         else:
             assert rule.check is not None
             check = resolve_check(rule.check)
@@ -228,6 +239,11 @@ def scan_project(
     if project.file_mode:
         selected = [rule for rule in selected if rule.file_local]
     findings: list[Finding] = []
+    from sailint.collectors import pyunits
+
+    # Python rules run unit by unit, in worker processes on a large project, while the other
+    # rules run here.
+    pyunits.start(project, [rule for rule in selected if _is_python_rule(rule)])
     try:
         for index, rule in enumerate(selected):
             if progress is not None:
@@ -237,7 +253,7 @@ def scan_project(
             # NOTE: a rule's time includes the views it was first to build (parsing is shared).
             timings[f"rule:{rule.id}"] = time.perf_counter() - mark
     finally:
-        gc.unfreeze()  # the parsed trees were frozen for the scan (collectors/python.py)
+        pyunits.discard(project)
     findings = [f for f in findings if f.location.path]
     mark = time.perf_counter()
     finalise(findings, selected, project)

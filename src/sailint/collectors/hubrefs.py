@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from sailint.collectors.jsonpos import LineIndex, PosStr, loads_with_positions
-from sailint.collectors.pyresolve import MISSING, UNKNOWN, CallSite, SourceFacts, project_facts
+from sailint.collectors.pyresolve import MISSING, UNKNOWN, CallSite, SourceFacts
 from sailint.model import Location
 from sailint.project import Project, View
 
@@ -132,7 +132,8 @@ def _repo_argument(facts: SourceFacts, site: CallSite) -> tuple[ast.expr | None,
     return None
 
 
-def _code_refs(facts: SourceFacts, project: Project) -> Iterator[HubRef]:
+def code_refs(facts: SourceFacts, project: Project) -> Iterator[HubRef]:
+    """Hub downloads in one Python unit's code."""
     source = facts.source
     for site in facts.calls:
         name = site.name
@@ -290,11 +291,8 @@ class HubReferences(View):
     @classmethod
     def build(cls, project: Project) -> HubReferences:
         """See ``View.build``."""
-        refs: list[HubRef] = []
-        for facts in project_facts(project):
-            try:
-                refs.extend(_code_refs(facts, project))
-            except RecursionError:
-                project.skip(facts.source.path, "too deeply nested; hub references not analysed")
+        from sailint.collectors.pyunits import PythonUnits
+
+        refs = [ref for unit in project.get(PythonUnits).summaries for ref in unit.hub_refs]
         refs.extend(config_refs(project))
         return cls(sorted(refs, key=lambda ref: (ref.location.sort_key, ref.repo_id)))

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sailint.collectors.pynames import ImportMap
-from sailint.collectors.python import PythonSource, PythonSources
+from sailint.collectors.python import PythonSource
 from sailint.project import Project, View
 
 HEX40 = re.compile(r"^[0-9a-f]{40}$")
@@ -312,12 +312,9 @@ class CodeFacts(View):
             self._facts[key] = facts
         return facts
 
-
-def project_facts(project: Project) -> Iterator[SourceFacts]:
-    """Facts of every Python unit of the project."""
-    cache = project.get(CodeFacts)
-    for source in project.get(PythonSources).sources:
-        yield cache.of(source)
+    def release(self, source: PythonSource) -> None:
+        """Forget the facts of a unit whose analysis is over (its tree can then be freed)."""
+        self._facts.pop(id(source), None)
 
 
 CheckFunction = Callable[[PythonSource, Any], Iterator[Any]]
