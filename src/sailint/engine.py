@@ -141,8 +141,15 @@ def _run_match(rule: RuleMeta, ctx: RuleContext) -> Iterable[Finding]:
 
 
 def _is_python_rule(rule: RuleMeta) -> bool:
-    """A check run on each Python unit (by collectors/pyunits.py, not by ``_units``)."""
-    return rule.scope == "python" and rule.match is None and rule.check is not None
+    """A rule with a check run on each Python unit (by collectors/pyunits.py, not ``_units``)."""
+    return python_check(rule) is not None
+
+
+def python_check(rule: RuleMeta) -> str | None:
+    """The check a rule runs on each Python unit: its ``python-check``, or a Python rule's check."""
+    if rule.python_check is not None:
+        return rule.python_check
+    return rule.check if rule.scope == "python" and rule.match is None else None
 
 
 def _python_results(rule: RuleMeta, project: Project) -> list[Finding]:
@@ -179,6 +186,8 @@ def run_rule(rule: RuleMeta, project: Project) -> list[Finding]:
             findings.extend(_run_match(rule, ctx))
         elif _is_python_rule(rule):
             findings.extend(_python_results(rule, project))
+            if rule.scope == "repository" and rule.check is not None:
+                findings.extend(resolve_check(rule.check)(ctx))  # its non-Python part
         else:
             assert rule.check is not None
             check = resolve_check(rule.check)

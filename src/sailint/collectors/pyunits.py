@@ -129,11 +129,14 @@ class _RuleRunner:
         self.results = results
         self.sai: list[tuple[RuleMeta, RuleContext, Callable[..., Iterable[Finding]]]] = []
         self.bandit: list[tuple[RuleMeta, RuleContext, Callable[..., Iterable[Finding]]]] = []
+        from sailint.engine import python_check
+
         for rule in rules:
-            if rule.check is None:
+            check = python_check(rule)
+            if check is None:
                 continue
-            entry = (rule, RuleContext(rule, project), resolve_check(rule.check))
-            (self.bandit if rule.check == BANDIT_CHECK else self.sai).append(entry)
+            entry = (rule, RuleContext(rule, project), resolve_check(check))
+            (self.bandit if check == BANDIT_CHECK else self.sai).append(entry)
 
     def run(self, source: PythonSource) -> None:
         # Rule order (B before SAI), so a unit's first reported skip is the same as ever.
