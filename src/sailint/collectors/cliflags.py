@@ -91,7 +91,7 @@ def trust_remote_code_words(command: Command) -> list[Word]:
             value = flag.group("value")
             if value is None:
                 following = words[index + 1].raw if index + 1 < len(words) else ""
-                if truth(following) is None and following.startswith("$"):
+                if truth(following) is None and following.lstrip("\"'").startswith("$"):
                     continue  # `--trust_remote_code $TRUST`: decided at run time
                 if truth(following) is not False:
                     found.append(word)
