@@ -136,9 +136,11 @@ def streamlit_cli_settings(command: Command) -> dict[str, Setting]:
         if not word.text.startswith("--server."):
             continue
         option, equals, value = word.text[len("--server.") :].partition("=")
+        spelled = word.text
         if not equals:
             value = words[index + 1].text if index + 1 < len(words) else ""
-        settings[option] = Setting(value, word.line, f"--server.{option} {value}".strip())
+            spelled = f"{word.text} {value}".strip()
+        settings[option] = Setting(value, word.line, spelled)
     return settings
 
 
