@@ -90,7 +90,8 @@ def serving_default_hits(facts: SourceFacts) -> Iterator[Hit]:
             yield Hit(
                 where, "MLflow server bound to all interfaces without `--app-name basic-auth`"
             )
-        for parsed in parse_shell(command).commands if "streamlit" in command else []:
+        shell = command.lstrip().lstrip("!")  # a notebook `!` line is shell after the `!`
+        for parsed in parse_shell(shell).commands if "streamlit" in command else []:
             settings = streamlit_cli_settings(parsed) if is_streamlit(parsed) else {}
             xsrf = streamlit_unprotected(settings)
             if xsrf is not None:
