@@ -338,3 +338,41 @@ def test_sai601_jupyter_ray_mlflow_on_command_lines(tmp_path: Path) -> None:
         ("Makefile", 5, "warning"),
         ("k8s/ray-head.yaml", 3, "warning"),
     ]
+
+
+def test_sai601_compose_environment_and_kubernetes_command_with_args(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "compose.yaml": (
+                "services:\n"
+                "  ui:\n"
+                "    image: our-org/rag-ui:1.4.2\n"
+                "    command: streamlit run ui.py --server.port 8501\n"
+                "    environment:\n"
+                "      - STREAMLIT_SERVER_ENABLE_XSRF_PROTECTION=false\n"
+                "  local-ui:\n"
+                "    image: our-org/rag-ui:1.4.2\n"
+                "    command: streamlit run ui.py\n"
+                "    environment:\n"
+                "      STREAMLIT_SERVER_ENABLE_XSRF_PROTECTION: 'false'\n"
+                "      STREAMLIT_SERVER_ADDRESS: 127.0.0.1\n"
+            ),
+            "k8s/ui.yaml": (
+                "spec:\n"
+                "  containers:\n"
+                "    - name: ui\n"
+                '      command: ["streamlit", "run"]\n'
+                "      args:\n"
+                "        - ui.py\n"
+                "        - --server.enableXsrfProtection=false\n"
+                "      env:\n"
+                "        - name: STREAMLIT_SERVER_ADDRESS\n"
+                '          value: "0.0.0.0"\n'
+            ),
+        },
+    )
+    assert _found(tmp_path, "SAI601") == [
+        ("compose.yaml", 6, "warning"),  # the environment line that turns protection off
+        ("k8s/ui.yaml", 7, "warning"),
+    ]

@@ -22,7 +22,7 @@ from sailint.collectors.jsonpos import LineIndex, PosStr, loads_with_positions
 from sailint.collectors.shell import Command, Word, parse_shell
 from sailint.collectors.shellsources import ShellCommands
 from sailint.collectors.workflows import Workflows
-from sailint.collectors.yamlnodes import YamlError, compose_documents, line, scalar_lines
+from sailint.collectors.yamlnodes import YamlError, compose_documents, get, line, scalar_lines
 from sailint.project import Project, View
 
 # Words a YAML / JSON config must contain for its argv lists to matter to any rule using this view.
@@ -133,8 +133,56 @@ def _sequence_words(node: SequenceNode) -> list[Word] | None:
     return [Word(str(item.value), str(item.value), line(item)) for item in items]
 
 
+def yaml_environment(mapping: MappingNode) -> tuple[dict[str, str], dict[str, int]]:
+    """A service's environment: compose ``environment:`` (mapping or ``K=V`` list), k8s ``env:``."""
+    env: dict[str, str] = {}
+    lines: dict[str, int] = {}
+    for key, value in mapping.value:
+        name = key.value if isinstance(key, ScalarNode) else None
+        if name == "environment" and isinstance(value, MappingNode):
+            for item_key, item in value.value:
+                if isinstance(item_key, ScalarNode) and isinstance(item, ScalarNode):
+                    env[str(item_key.value)] = str(item.value)
+                    lines[str(item_key.value)] = line(item_key)
+        elif name == "environment" and isinstance(value, SequenceNode):
+            for item in value.value:
+                if isinstance(item, ScalarNode) and "=" in str(item.value):
+                    variable, _, setting = str(item.value).partition("=")
+                    env[variable] = setting
+                    lines[variable] = line(item)
+        elif name == "env" and isinstance(value, SequenceNode):
+            for item in value.value:  # Kubernetes: [{name: X, value: "1"}]
+                name_node, value_node = get(item, "name"), get(item, "value")
+                if isinstance(name_node, ScalarNode) and isinstance(value_node, ScalarNode):
+                    env[str(name_node.value)] = str(value_node.value)
+                    lines[str(name_node.value)] = line(name_node)
+    return env, lines
+
+
+def _mapping_commands(path: str, node: MappingNode, file_lines: list[str]) -> Iterator[Launch]:
+    """The command of one service / container: ``command`` (or ``entrypoint``) then ``args``."""
+    env, env_lines = yaml_environment(node)
+    argv: list[Word] = []
+    for key, value in node.value:
+        name = str(key.value).lower() if isinstance(key, ScalarNode) else ""
+        if name not in COMMAND_KEYS:
+            continue
+        if isinstance(value, SequenceNode):
+            argv.extend(_sequence_words(value) or [])
+        elif isinstance(value, ScalarNode) and value.tag.endswith(":str") and value.value:
+            lines = scalar_lines(value, file_lines)
+            commands = map_lines(str(value.value), lines)
+            for command in commands[:-1]:
+                yield Launch(path, "yaml", replace(command, env={**env, **command.env}), env_lines)
+            if commands:
+                argv.extend(commands[-1].words)
+                env = {**env, **commands[-1].env}
+    if argv:
+        yield Launch(path, "yaml", Command(argv, argv[0].line, env), env_lines)
+
+
 def yaml_commands(path: str, roots: list[Node], file_lines: list[str]) -> Iterator[Launch]:
-    """Every list of strings (as argv) and command-key string (as shell) in YAML documents."""
+    """Command keys (``command`` + ``args``, with the environment) and other string lists."""
     stack: list[Node] = list(roots)
     while stack:
         node = stack.pop()
@@ -145,14 +193,10 @@ def yaml_commands(path: str, roots: list[Node], file_lines: list[str]) -> Iterat
             else:
                 stack.extend(node.value)
         elif isinstance(node, MappingNode):
+            yield from _mapping_commands(path, node, file_lines)
             for key, value in node.value:
-                name = key.value if isinstance(key, ScalarNode) else None
-                if isinstance(value, ScalarNode) and str(name).lower() in COMMAND_KEYS:
-                    if value.tag.endswith(":str") and value.value:
-                        lines = scalar_lines(value, file_lines)
-                        for command in map_lines(str(value.value), lines):
-                            yield Launch(path, "yaml", command)
-                else:
+                name = str(key.value).lower() if isinstance(key, ScalarNode) else ""
+                if name not in COMMAND_KEYS:
                     stack.append(value)
 
 
