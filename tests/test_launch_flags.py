@@ -376,3 +376,21 @@ def test_sai601_compose_environment_and_kubernetes_command_with_args(tmp_path: P
         ("compose.yaml", 6, "warning"),  # the environment line that turns protection off
         ("k8s/ui.yaml", 7, "warning"),
     ]
+
+
+def test_hostile_configs_are_skips_naming_why(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "configs/deep.json": '{"trust_remote_code": true, "x": '
+            + "[" * 50_000
+            + "]" * 50_000
+            + "}\n",
+            "configs/loop.yaml": "trust_remote_code: true\nz: &r\n  k: *r\n",
+        },
+    )
+    report = scan(tmp_path, ["SAI308"])
+    assert report.findings == []
+    reasons = {s.path: s.reason for s in report.skipped}
+    assert reasons["configs/deep.json"].startswith("JSON nested too deeply to read; not analysed")
+    assert "billion-laughs" in reasons["configs/loop.yaml"]

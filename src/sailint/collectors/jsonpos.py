@@ -95,3 +95,12 @@ def key_offset(text: str, obj: PosDict, key: str) -> int | None:
         if text[offset - 1] != "\\" and not any(a <= offset < b for a, b in nested):
             return offset
     return None
+
+
+def json_problem(error: ValueError | RecursionError) -> str:
+    """Why ``loads_with_positions`` failed, naming the line when there is one."""
+    if isinstance(error, json.JSONDecodeError):
+        return f"invalid JSON at line {error.lineno}"
+    if isinstance(error, RecursionError):
+        return "JSON nested too deeply to read"
+    return "invalid JSON"

@@ -18,7 +18,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from sailint.collectors.dockerfiles import Dockerfile, Dockerfiles, Instruction, expand, run_shell
 from sailint.collectors.hubrefs import config_files
-from sailint.collectors.jsonpos import LineIndex, PosStr, loads_with_positions
+from sailint.collectors.jsonpos import LineIndex, PosStr, json_problem, loads_with_positions
 from sailint.collectors.shell import Command, Word, parse_shell
 from sailint.collectors.shellsources import ShellCommands
 from sailint.collectors.workflows import Workflows
@@ -224,10 +224,7 @@ def _config_launches(project: Project) -> Iterator[Launch]:
             try:
                 data = loads_with_positions(text)
             except (ValueError, RecursionError) as error:
-                where = (
-                    f" at line {error.lineno}" if isinstance(error, json.JSONDecodeError) else ""
-                )
-                project.skip(path, f"invalid JSON{where}; not analysed for command lines")
+                project.skip(path, f"{json_problem(error)}; not analysed for command lines")
                 continue
             yield from json_commands(path, data, LineIndex(text))
             continue

@@ -18,7 +18,14 @@ from sailint.collectors.cliflags import (
     truth,
 )
 from sailint.collectors.hubrefs import config_files
-from sailint.collectors.jsonpos import LineIndex, PosDict, PosStr, key_offset, loads_with_positions
+from sailint.collectors.jsonpos import (
+    LineIndex,
+    PosDict,
+    PosStr,
+    json_problem,
+    key_offset,
+    loads_with_positions,
+)
 from sailint.collectors.yamlnodes import YamlError, compose_documents, line
 from sailint.project import Project, View
 
@@ -122,12 +129,7 @@ class RemoteCodeConfigs(View):
                 try:
                     data = loads_with_positions(text, objects=True)
                 except (ValueError, RecursionError) as error:
-                    where = (
-                        f" at line {error.lineno}"
-                        if isinstance(error, json.JSONDecodeError)
-                        else ""
-                    )
-                    project.skip(path, f"invalid JSON{where}; not analysed for trust_remote_code")
+                    project.skip(path, f"{json_problem(error)}; not analysed for trust_remote_code")
                     continue
                 settings.extend(json_settings(path, text, data))
                 continue
