@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -269,15 +269,23 @@ def _json_refs(path: str, text: str, project: Project) -> Iterator[HubRef]:
             stack.extend(current)
 
 
-def config_refs(project: Project) -> Iterator[HubRef]:
-    """Hub references in YAML / JSON training configs (``model_name_or_path`` + ``revision``)."""
+def config_files(project: Project, needles: Sequence[str]) -> Iterator[tuple[str, str]]:
+    """``(path, text)`` of YAML / JSON configs (training, serving, eval) mentioning a needle.
+
+    Shared by every rule that reads such configs, so they agree on which files are configs.
+    """
     for path in project.paths(*CONFIG_PATTERNS):
         entry = project.files[path]
         if entry.size > CONFIG_SIZE_LIMIT or path.endswith(".ipynb"):
             continue
         text = project.text(path)
-        if text is None or not any(key in text for key in CONFIG_MODEL_KEYS + CONFIG_DATASET_KEYS):
-            continue
+        if text is not None and any(needle in text for needle in needles):
+            yield path, text
+
+
+def config_refs(project: Project) -> Iterator[HubRef]:
+    """Hub references in YAML / JSON training configs (``model_name_or_path`` + ``revision``)."""
+    for path, text in config_files(project, CONFIG_MODEL_KEYS + CONFIG_DATASET_KEYS):
         reader = _json_refs if path.endswith(".json") else _yaml_refs
         yield from reader(path, text, project)
 
