@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sailint.checks.models_code import trust_remote_code
 from sailint.checks.serving_code import (
     JUPYTER_NO_AUTH,
     MLFLOW_PUBLIC,
     RAY_PUBLIC,
-    insecure_serving_default,
 )
 from sailint.collectors.cliflags import (
     is_streamlit,
@@ -20,7 +18,6 @@ from sailint.collectors.cliflags import (
     trust_remote_code_words,
 )
 from sailint.collectors.launches import Launch, LaunchCommands
-from sailint.collectors.python import PythonSources
 from sailint.collectors.remotecode import RemoteCodeConfigs
 from sailint.collectors.shell import Word
 from sailint.collectors.streamlitcfg import StreamlitConfigs
@@ -44,10 +41,8 @@ def _remote_code_message(spelled: str, revision: str | None, where: str) -> str:
     )
 
 
-def trust_remote_code_anywhere(ctx: RuleContext) -> Iterator[Finding]:
-    """SAI308 in Python code and notebooks, command lines, and training / serving configs."""
-    for source in ctx.project.get(PythonSources).sources:
-        yield from trust_remote_code(source, ctx)
+def trust_remote_code_outside_python(ctx: RuleContext) -> Iterator[Finding]:
+    """SAI308 on command lines and in training / serving configs (its python-check reads code)."""
     reported: set[tuple[str, int]] = set()
     for launch in ctx.project.get(LaunchCommands).launches:
         words = trust_remote_code_words(launch.command)
@@ -109,10 +104,8 @@ def _launch_hits(launch: Launch) -> Iterator[tuple[int, str]]:
         )
 
 
-def insecure_serving_default_anywhere(ctx: RuleContext) -> Iterator[Finding]:
-    """SAI601 in Python code and notebooks, commands that start servers, Streamlit configs."""
-    for source in ctx.project.get(PythonSources).sources:
-        yield from insecure_serving_default(source, ctx)
+def insecure_serving_default_outside_python(ctx: RuleContext) -> Iterator[Finding]:
+    """SAI601 in commands that start servers and Streamlit configs (its python-check reads code)."""
     reported: set[tuple[str, int, str]] = set()
     for launch in ctx.project.get(LaunchCommands).launches:
         for number, message in _launch_hits(launch):
