@@ -59,6 +59,14 @@ def _literal(node: ast.AST) -> Any:
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 TARGET_BINDERS = (ast.AugAssign, ast.For, ast.AsyncFor, ast.NamedExpr)
+# Node types the facts walk acts on (the rest it only descends into), and childless ones.
+NOTABLE = frozenset(
+    {
+        *FUNCTIONS, *TARGET_BINDERS, ast.ClassDef, ast.Lambda, ast.Call, ast.Dict, ast.Assign,
+        ast.Import, ast.ImportFrom, ast.Subscript, ast.AnnAssign, ast.With, ast.AsyncWith,
+    }
+)  # fmt: skip
+LEAVES = frozenset({ast.Name, ast.Constant, ast.Load, ast.Store, ast.Del, ast.alias, ast.Pass})
 
 
 def _target_names(target: ast.AST) -> Iterator[str]:
@@ -121,6 +129,12 @@ class SourceFacts:
         ]
         while stack:
             node, scope, binds = stack.pop()
+            kind = type(node)
+            if kind in LEAVES:
+                continue
+            if kind not in NOTABLE:  # most nodes: just descend
+                self._push_children(stack, node, scope, binds)
+                continue
             bound = bindings[id(scope)] if binds else None
             if isinstance(node, FUNCTIONS):
                 if bound is not None:
@@ -164,16 +178,7 @@ class SourceFacts:
                     for item in node.items:
                         if item.optional_vars is not None:
                             bound.extend((n, None) for n in _target_names(item.optional_vars))
-            for field_name in node._fields:
-                if field_name == "ctx":  # Load/Store markers: nothing to see
-                    continue
-                child = getattr(node, field_name, None)
-                if isinstance(child, list):
-                    stack.extend(
-                        (item, scope, binds) for item in child if isinstance(item, ast.AST)
-                    )
-                elif isinstance(child, ast.AST):
-                    stack.append((child, scope, binds))
+            self._push_children(stack, node, scope, binds)
         self.imports = _import_map(imports)
         self.import_nodes = sorted(imports, key=lambda n: (n.lineno, n.col_offset))
         for scope in (self.module, *self.functions):
@@ -189,6 +194,19 @@ class SourceFacts:
                 else ""
             )
             self.calls.append(CallSite(call, self.imports.qualify(func) or "", method, scope))
+
+    @staticmethod
+    def _push_children(
+        stack: list[tuple[ast.AST, Scope, bool]], node: ast.AST, scope: Scope, binds: bool
+    ) -> None:
+        for field_name in node._fields:
+            if field_name == "ctx":  # Load/Store markers: nothing to see
+                continue
+            child = getattr(node, field_name, None)
+            if isinstance(child, list):
+                stack.extend((item, scope, binds) for item in child if isinstance(item, ast.AST))
+            elif isinstance(child, ast.AST):
+                stack.append((child, scope, binds))
 
     # -- resolution ----------------------------------------------------------------------
 
@@ -314,7 +332,11 @@ class CodeFacts(View):
 
     def release(self, source: PythonSource) -> None:
         """Forget the facts of a unit whose analysis is over (its tree can then be freed)."""
-        self._facts.pop(id(source), None)
+        facts = self._facts.pop(id(source), None)
+        if facts is not None:
+            # Analyses cached here point back at the facts (llm_flow): without this cycle broken,
+            # each tree would live on until a full garbage collection.
+            facts.derived.clear()
 
 
 CheckFunction = Callable[[PythonSource, Any], Iterator[Any]]
