@@ -253,8 +253,10 @@ def scan_project(
     # Python rules run unit by unit, in worker processes on a large project, while the other
     # rules run here.
     pyunits.start(project, [rule for rule in selected if _is_python_rule(rule)])
+    # Rules that need no Python results go first: they run while the workers parse.
+    ordered = sorted(selected, key=_is_python_rule)
     try:
-        for index, rule in enumerate(selected):
+        for index, rule in enumerate(ordered):
             if progress is not None:
                 progress(index, len(selected), rule)
             mark = time.perf_counter()

@@ -294,7 +294,13 @@ class PythonUnits(View):
             return cls(analyse(project, units_of(project), pending.rules))
         results = UnitResults()
         try:
+            # Shares no worker has started yet are analysed here rather than waited for.
             for share, future in pending.shares:
+                if future.cancel():
+                    results.add(analyse(project, share, pending.rules))
+            for share, future in pending.shares:
+                if future.cancelled():
+                    continue
                 try:
                     done, changes = future.result()
                 except Exception as error:  # a worker died (out of memory ...): redo its share here
