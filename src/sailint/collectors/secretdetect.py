@@ -218,12 +218,20 @@ class DetectorSet:
 
         joined = "\n".join(t for t, _, _ in lines)
         low = joined.lower()
-        # One keyword pass over the whole text, then only the lines that hold a keyword.
-        hits = [m.start() for m in self._any_keyword.finditer(low)]
-        if not hits:
+        # One keyword pass over the whole text, then only the lines that hold a keyword. After a
+        # hit the search resumes at the next line: ML code says "key" and "token" a lot.
+        search = self._any_keyword.search
+        hit = search(low)
+        if hit is None:
             return []
         starts = _line_starts(lines)
-        hit_lines = sorted({bisect.bisect_right(starts, offset) - 1 for offset in hits})
+        hit_lines: list[int] = []
+        while hit is not None:
+            index = bisect.bisect_right(starts, hit.start()) - 1
+            hit_lines.append(index)
+            if index + 1 >= len(starts):
+                break
+            hit = search(low, starts[index + 1])
         lowered = {i: lines[i][0].lower() for i in hit_lines}
         code = path.lower().endswith(CODE_SUFFIXES)
         generic_ok = not self.generic_paths.search(path)
