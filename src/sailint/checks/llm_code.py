@@ -44,11 +44,12 @@ def _sink(facts: SourceFacts, call: ast.Call, scope: Scope) -> str | None:
 
 def _llm_output_hits(facts: SourceFacts) -> Iterator[tuple[Hit, ast.AST]]:
     """SAI602: an LLM result flows, within one function, into a dangerous sink."""
-    flow = llm_flow(facts)
+    flow = None  # the flow analysis is only worth running once a sink is found
     for site in facts.calls:
         effect = _sink(facts, site.node, site.scope)
         if effect is None:
             continue
+        flow = flow or llm_flow(facts)
         scope_flow = flow.of(site.scope)
         arguments = [*site.node.args, *(k.value for k in site.node.keywords)]
         for argument in arguments:

@@ -201,8 +201,11 @@ def _route_authenticated(facts: SourceFacts, route: Route) -> bool:
 
 def _inference_routes(facts: SourceFacts) -> Iterator[Route]:
     """Routes whose handler calls a model or an LLM client."""
+    found = list(routes(facts))
+    if not found:
+        return  # no route: the flow analysis is not needed
     flow = llm_flow(facts)
-    for route in routes(facts):
+    for route in found:
         if calls_model(facts, flow, route.scope):
             yield route
 
