@@ -98,21 +98,25 @@ def floor_seconds(root: Path) -> float:
     return time.perf_counter() - started
 
 
-def timed(command: list[str], repeat: int, cwd: Path | None = None) -> tuple[float, float]:
-    """Median wall seconds and peak RSS (MiB, largest process, via GNU time) over ``repeat`` runs."""
-    times = []
+def timed(command: list[str], repeat: int, cwd: Path | None = None) -> tuple[float, float, float]:
+    """Median wall seconds, median CPU seconds (user + system, worker processes included) and
+    peak RSS (MiB, largest process) over ``repeat`` runs, via GNU time."""
+    times: list[float] = []
+    cpu: list[float] = []
     peak = 0.0
     with tempfile.NamedTemporaryFile(suffix=".rss") as rss:
         for _ in range(repeat):
-            wrapped = ["/usr/bin/time", "-f", "%M", "-o", rss.name, *command]
+            wrapped = ["/usr/bin/time", "-f", "%M %U %S", "-o", rss.name, *command]
             started = time.perf_counter()
             subprocess.run(
                 wrapped, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
             )
             times.append(time.perf_counter() - started)
-            with contextlib.suppress(ValueError, OSError):
-                peak = max(peak, int(Path(rss.name).read_text().split()[-1]) / 1024)
-    return statistics.median(times), peak
+            with contextlib.suppress(ValueError, OSError, IndexError):
+                memory, user, system = Path(rss.name).read_text().split()[-3:]
+                peak = max(peak, int(memory) / 1024)
+                cpu.append(float(user) + float(system))
+    return statistics.median(times), statistics.median(cpu) if cpu else 0.0, peak
 
 
 def phases(root: Path) -> dict[str, float]:
@@ -142,10 +146,13 @@ def main() -> int:
     bindir = Path(sys.executable).parent
     sailint = [str(bindir / "sailint")]
 
-    class Rows(list[tuple[str, float, float]]):
-        def append(self, row: tuple[str, float, float]) -> None:
+    class Rows(list[tuple[str, float, float, float]]):
+        def append(self, row: tuple[str, float, float, float]) -> None:
+            name, wall, cpu, mem = row
             print(
-                f"  {row[0]}: {row[1]:.2f} s" + (f", {row[2]:.0f} MiB" if row[2] else ""),
+                f"  {name}: {wall:.2f} s"
+                + (f", {cpu:.1f} s CPU" if cpu else "")
+                + (f", {mem:.0f} MiB" if mem else ""),
                 flush=True,
             )
             super().append(row)
@@ -156,51 +163,52 @@ def main() -> int:
         count = build_repository(repo, args.modules, args.notebooks, args.commits)
         print(f"repository: {count} files, {args.commits} commits at {repo}")
         floor = floor_seconds(repo)
-        rows.append(("read every file + ast.parse every .py (floor)", floor, 0.0))
+        rows.append(("read every file + ast.parse every .py (floor)", floor, floor, 0.0))
         common = ["scan", str(repo), "--format", "json", "-o", os.devnull, "--fail-on", "none"]
-        full, full_mem = timed([*sailint, *common], args.repeat)
-        rows.append(("sailint scan (all rules, bandit included)", full, full_mem))
-        sai, sai_mem = timed([*sailint, *common, "--ignore", "B"], args.repeat)
-        rows.append(("sailint scan, SAI rules only", sai, sai_mem))
-        hist, hist_mem = timed([*sailint, *common, "--history"], 1)
-        rows.append((f"sailint scan --history ({args.commits} commits)", hist, hist_mem))
+        full = timed([*sailint, *common], args.repeat)
+        rows.append(("sailint scan (all rules, bandit included)", *full))
+        sai = timed([*sailint, *common, "--ignore", "B"], args.repeat)
+        rows.append(("sailint scan, SAI rules only", *sai))
+        hist = timed([*sailint, *common, "--history"], 1)
+        rows.append((f"sailint scan --history ({args.commits} commits)", *hist))
         bandit = bindir / "bandit"
+        bandit_alone = None
         if bandit.exists():
-            seconds, mem = timed(
+            bandit_alone = timed(
                 [str(bandit), "-r", str(repo), "-q", "-f", "json", "-o", os.devnull], args.repeat
             )
-            rows.append(("bandit -r (alone)", seconds, mem))
+            rows.append(("bandit -r (alone)", *bandit_alone))
         detect = bindir / "detect-secrets"
         if detect.exists():
-            seconds, mem = timed([str(detect), "scan", "--all-files"], args.repeat, cwd=repo)
-            rows.append(("detect-secrets scan --all-files (alone)", seconds, mem))
-        version, _ = timed([*sailint, "--version"], 7)
-        rows.append(("sailint --version", version, 0.0))
+            found = timed([str(detect), "scan", "--all-files"], args.repeat, cwd=repo)
+            rows.append(("detect-secrets scan --all-files (alone)", *found))
+        version = timed([*sailint, "--version"], 7)
+        rows.append(("sailint --version", version[0], version[1], 0.0))
         changed = sorted(str(p) for p in (repo / "src").rglob("*.py"))[:5]
-        precommit, _ = timed([*sailint, "scan", *changed, "--fail-on", "none", "-q"], 5, cwd=repo)
-        rows.append(("sailint on 5 changed files (pre-commit hook)", precommit, 0.0))
+        precommit = timed([*sailint, "scan", *changed, "--fail-on", "none", "-q"], 5, cwd=repo)
+        rows.append(
+            ("sailint on 5 changed files (pre-commit hook)", precommit[0], precommit[1], 0.0)
+        )
         split = phases(repo)
     lines = [
-        "| measurement | seconds | peak RSS (MiB) |",
-        "|---|---|---|",
+        "| measurement | wall seconds | CPU seconds | peak RSS (MiB) |",
+        "|---|---|---|---|",
         *[
-            f"| {name} | {seconds:.2f} | {mem:.0f} |" if mem else f"| {name} | {seconds:.3f} | |"
-            for name, seconds, mem in rows
+            f"| {name} | {wall:.3f} | {cpu:.2f} | {f'{mem:.0f}' if mem else ''} |"
+            for name, wall, cpu, mem in rows
         ],
         "",
-        "| sailint phase (one in-process scan) | seconds |",
+        "| sailint phase (one in-process scan, main process wall time) | seconds |",
         "|---|---|",
         *[
             f"| {name} | {seconds:.2f} |"
             for name, seconds in sorted(split.items(), key=lambda kv: -kv[1])
         ],
     ]
-    by_name = {name: seconds for name, seconds, _ in rows}
     ratios = []
-    bandit_alone = by_name.get("bandit -r (alone)")
     if bandit_alone:
-        ratios.append(f"sailint (all rules) / bandit alone: {full / bandit_alone:.2f}")
-    ratios.append(f"sailint SAI rules / floor: {sai / floor:.2f}")
+        ratios.append(f"sailint (all rules) / bandit alone: {full[0] / bandit_alone[0]:.2f}")
+    ratios.append(f"sailint SAI rules / floor: {sai[0] / floor:.2f}")
     text = "\n".join([*lines, "", *[f"- {r}" for r in ratios]])
     print(text)
     if args.write:
