@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pathspec
 import pytest
+from helpers import git, init_repo, write_files
 
 from sailint import __version__
 from sailint.entry import VERSION_LINE
 from sailint.entry import main as entry_main
+from sailint.inventory import MAX_PATHSPECS, Inventory, _git_listing, build_inventory
 from sailint.registry import load_rule_metas, rule_files, rules_dir
 from sailint.ruleindex import INDEX_FILE, read_index, render_index, sync_index
+from sailint.rulemeta import ExampleFile
 
 
 def _python(code: str) -> str:
@@ -152,3 +157,113 @@ def test_docs_check_reports_a_stale_index(
     (tmp_path / INDEX_FILE).write_text("{}")
     assert docs.main(["--check", str(pages)]) == 1
     assert "index.json" in capsys.readouterr().out
+
+
+# -- file mode asks git about the given files only --------------------------------------------
+
+
+def _awkward_repo(root: Path) -> list[str]:
+    """A work tree with every kind of path a pre-commit run may pass; returns those paths."""
+    init_repo(root)
+    write_files(
+        root,
+        [
+            ExampleFile(".gitignore", "outputs/\n*.log\n"),
+            ExampleFile("train.py", "print(1)\n"),
+            ExampleFile("src/app.py", "x = 1\n"),
+            ExampleFile("src/deleted.py", "x = 2\n"),
+            ExampleFile("with space [1]*.py", "x = 3\n"),
+            ExampleFile("caf\u00e9/n\u00e4me.py", "x = 4\n"),
+            ExampleFile(":(glob)*.py", "x = 5\n"),
+            ExampleFile("vendor/lib.py", "x = 6\n"),
+            ExampleFile("outputs/ignored.py", "x = 7\n"),
+            ExampleFile("run.log", "x"),
+            ExampleFile("untracked.py", "x = 8\n"),
+        ],
+    )
+    os.symlink("train.py", root / "alias.py")
+    git(root, "add", ".gitignore", "train.py", "src", "with space [1]*.py", "caf\u00e9", "vendor")
+    git(root, "add", ":(literal):(glob)*.py", "alias.py")
+    git(root, "commit", "-qm", "init")
+    (root / "src" / "deleted.py").unlink()
+    return [
+        "train.py", "src/app.py", "src/deleted.py", "with space [1]*.py", "caf\u00e9/n\u00e4me.py",
+        ":(glob)*.py", "vendor/lib.py", "outputs/ignored.py", "run.log", "untracked.py",
+        "alias.py", "not-there.py", "src",
+    ]  # fmt: skip
+
+
+def _restricted(full: Inventory, only: list[str], exclude: list[str]) -> Inventory:
+    """What file mode listed before: the full inventory, keeping the given paths."""
+    spec = pathspec.GitIgnoreSpec.from_lines(exclude)
+    listed = set(_git_listing(Path(full.repo_root or ".")) or [])
+    return Inventory(
+        files=[entry for entry in full.files if entry.path in only],
+        skipped=[item for item in full.skipped if item.path in only],
+        excluded_count=sum(1 for path in only if path in listed and spec.match_file(path)),
+        repo_root=full.repo_root,
+    )
+
+
+@pytest.mark.parametrize("max_pathspecs", [MAX_PATHSPECS, 1])
+def test_file_mode_lists_what_the_full_listing_lists_of_those_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, max_pathspecs: int
+) -> None:
+    monkeypatch.setattr("sailint.inventory.MAX_PATHSPECS", max_pathspecs)
+    only = _awkward_repo(tmp_path)
+    exclude = ["vendor/"]
+    full = build_inventory(tmp_path, exclude)
+    assert [entry.path for entry in full.files] == [
+        ".gitignore", ":(glob)*.py", "caf\u00e9/n\u00e4me.py", "src/app.py", "train.py",
+        "untracked.py", "with space [1]*.py",
+    ]  # fmt: skip
+    assert [item.path for item in full.skipped] == ["alias.py"]
+    given = build_inventory(tmp_path, exclude, only)
+    assert given == _restricted(full, only, exclude)
+    assert [entry.path for entry in given.files] == [
+        ":(glob)*.py", "caf\u00e9/n\u00e4me.py", "src/app.py", "train.py", "untracked.py",
+        "with space [1]*.py",
+    ]  # fmt: skip
+    assert given.excluded_count == 1
+
+
+def test_file_mode_outside_a_work_tree_walks(tmp_path: Path) -> None:
+    write_files(tmp_path, [ExampleFile(".gitignore", "*.log\n"), ExampleFile("a.py", "x\n")])
+    (tmp_path / "b.log").write_text("x")
+    given = build_inventory(tmp_path, (), ["a.py", "b.log"])
+    assert ([e.path for e in given.files], given.repo_root) == (["a.py"], None)
+
+
+def test_without_git_the_walk_lists_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    only = _awkward_repo(tmp_path)
+    with_git = build_inventory(tmp_path, (), only)
+    monkeypatch.setenv("GIT_PYTHON_GIT_EXECUTABLE", str(tmp_path / "no-such-git"))
+    assert _git_listing(tmp_path, only) is None
+    walked = build_inventory(tmp_path, (), only)
+    # The walk cannot know what git tracks: the tracked-but-deleted file is simply absent, and
+    # the untracked files are the same.
+    assert [e.path for e in walked.files] == [e.path for e in with_git.files]
+
+
+def test_a_pre_commit_scan_imports_no_gitpython(tmp_path: Path) -> None:
+    _awkward_repo(tmp_path)
+    out = _python(
+        "import sys\n"
+        "from sailint.entry import main\n"
+        f"code = main(['scan', {str(tmp_path / 'train.py')!r}, '--fail-on', 'none', '-q'])\n"
+        "print(code, sorted({m.split('.')[0] for m in sys.modules} & {'git', 'gitdb'}))\n"
+    )
+    assert out == "0 []\n"
+
+
+def test_the_listing_is_what_gitpython_listed(tmp_path: Path) -> None:
+    import git as gitpython
+
+    _awkward_repo(tmp_path)
+    output = gitpython.cmd.Git(str(tmp_path)).ls_files(
+        "-z", "--cached", "--others", "--exclude-standard", "--deduplicate", "--", "."
+    )
+    assert _git_listing(tmp_path) == [name for name in output.split("\0") if name]
+    assert len(_git_listing(tmp_path) or []) == 10
