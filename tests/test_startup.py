@@ -267,3 +267,12 @@ def test_the_listing_is_what_gitpython_listed(tmp_path: Path) -> None:
     )
     assert _git_listing(tmp_path) == [name for name in output.split("\0") if name]
     assert len(_git_listing(tmp_path) or []) == 10
+
+
+def test_detectors_read_by_libyaml_are_what_safe_load_reads() -> None:
+    import yaml
+
+    from sailint.collectors.secretdetect import _SAFE_LOADER, detectors_path
+
+    text = detectors_path().read_text(encoding="utf-8")
+    assert yaml.load(text, Loader=_SAFE_LOADER) == yaml.safe_load(text)
