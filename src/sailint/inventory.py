@@ -10,10 +10,12 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from sailint.model import Skipped
+
+if TYPE_CHECKING:  # imported where used: pathspec's import costs a pre-commit run ~10 ms
+    import pathspec
 
 log = logging.getLogger("sailint")
 
@@ -87,6 +89,8 @@ def _git_listing(root: Path, only: list[str] | None = None) -> list[str] | None:
 
 def _walk_listing(root: Path) -> Iterator[str]:
     """Every file below ``root`` not ignored by a .gitignore, without following links."""
+    import pathspec
+
     specs: dict[str, pathspec.GitIgnoreSpec] = {}
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         rel_dir = os.path.relpath(dirpath, root)
@@ -174,11 +178,16 @@ def build_inventory(
         listing = _git_listing(root, sorted(wanted) if few and wanted is not None else None)
     if listing is None:
         listing = list(_walk_listing(root))
-    exclude_spec = pathspec.GitIgnoreSpec.from_lines(list(exclude))
+    patterns = list(exclude)
+    exclude_spec = None
+    if patterns:
+        import pathspec
+
+        exclude_spec = pathspec.GitIgnoreSpec.from_lines(patterns)
     for rel in sorted(set(listing)):
         if wanted is not None and rel not in wanted:
             continue
-        if exclude_spec.match_file(rel):
+        if exclude_spec is not None and exclude_spec.match_file(rel):
             inventory.excluded_count += 1
             continue
         entry = _classify(root, rel)
