@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pathspec
 import pytest
-from helpers import git, init_repo, write_files
+from helpers import ROOT, git, init_repo, write_files
 
 from sailint import __version__
 from sailint.entry import VERSION_LINE
@@ -276,3 +276,45 @@ def test_detectors_read_by_libyaml_are_what_safe_load_reads() -> None:
 
     text = detectors_path().read_text(encoding="utf-8")
     assert yaml.load(text, Loader=_SAFE_LOADER) == yaml.safe_load(text)
+
+
+def _report_json(root: Path, only: list[str]) -> dict[str, object]:
+    from sailint.config import load_config
+    from sailint.engine import scan_project
+    from sailint.formatters import json_format
+
+    report = scan_project(root, load_config(root), only=only)
+    data = json.loads(json_format.render(report))
+    data.pop("summary", None)  # holds the duration
+    return data
+
+
+def test_a_pre_commit_scan_reports_what_the_full_listing_did(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "demo"
+    shutil.copytree(ROOT / "fixtures" / "demo", root)
+    init_repo(root)
+    git(root, "add", ".")
+    git(root, "commit", "-qm", "demo")
+    (root / "serve.py").write_text((root / "serve.py").read_text() + "\nexec(input())\n")
+    only = ["serve.py", "train.py", "Dockerfile", "requirements.txt", "MODEL_CARD.md"]
+    with_pathspecs = _report_json(root, only)
+    monkeypatch.setattr("sailint.inventory.MAX_PATHSPECS", 0)  # the full listing, as before
+    assert _report_json(root, only) == with_pathspecs
+    findings = with_pathspecs["findings"]
+    assert isinstance(findings, list)
+    assert [(f["location"]["path"], f["location"]["line"], f["rule"]) for f in findings] == [
+        ("Dockerfile", 1, "SAI107"),
+        ("Dockerfile", 1, "SAI505"),
+        ("Dockerfile", 6, "SAI104"),
+        ("requirements.txt", 1, "SAI105"),
+        ("serve.py", 12, "SAI307"),
+        ("serve.py", 19, "SAI603"),
+        ("serve.py", 19, "SAI604"),
+        ("serve.py", 27, "SAI601"),
+        ("serve.py", 27, "B104"),
+        ("serve.py", 29, "B102"),
+        ("train.py", 30, "SAI108"),
+        ("train.py", 31, "SAI108"),
+    ]
