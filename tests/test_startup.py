@@ -247,15 +247,24 @@ def test_without_git_the_walk_lists_the_same(
     assert [e.path for e in walked.files] == [e.path for e in with_git.files]
 
 
-def test_a_pre_commit_scan_imports_no_gitpython(tmp_path: Path) -> None:
-    _awkward_repo(tmp_path)
-    out = _python(
+HEAVY = "{'bandit', 'stevedore', 'git', 'gitdb', 'cyclonedx', 'pip_audit', 'jsonschema'}"
+
+
+def _heavy_imports(*paths: Path) -> str:
+    """The exit code of a pre-commit style scan of ``paths`` and the heavy packages it loaded."""
+    return _python(
         "import sys\n"
         "from sailint.entry import main\n"
-        f"code = main(['scan', {str(tmp_path / 'train.py')!r}, '--fail-on', 'none', '-q'])\n"
-        "print(code, sorted({m.split('.')[0] for m in sys.modules} & {'git', 'gitdb'}))\n"
+        f"code = main(['scan', *{[str(p) for p in paths]!r}, '--fail-on', 'none', '-q'])\n"
+        f"print(code, sorted({{m.split('.')[0] for m in sys.modules}} & {HEAVY}))\n"
     )
-    assert out == "0 []\n"
+
+
+def test_a_pre_commit_scan_loads_only_bandit(tmp_path: Path) -> None:
+    _awkward_repo(tmp_path)
+    assert _heavy_imports(tmp_path / "train.py") == "0 ['bandit', 'stevedore']\n"
+    # Without a Python file no B rule has anything to scan: bandit is not even imported.
+    assert _heavy_imports(tmp_path / ".gitignore", tmp_path / "run.log") == "0 []\n"
 
 
 def test_the_listing_is_what_gitpython_listed(tmp_path: Path) -> None:
