@@ -44,9 +44,10 @@ def test_seventeen_principles() -> None:
 def test_every_check_resolves_and_every_check_function_is_used() -> None:
     used = set()
     for rule in all_rules():
-        if rule.check:
-            resolve_check(rule.check)
-            used.add(rule.check)
+        for check in (rule.check, rule.python_check):
+            if check:
+                resolve_check(check)
+                used.add(check)
     checks_dir = ROOT / "src" / "sailint" / "checks"
     public = set()
     for module in checks_dir.glob("*.py"):

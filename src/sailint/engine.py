@@ -140,15 +140,32 @@ def _run_match(rule: RuleMeta, ctx: RuleContext) -> Iterable[Finding]:
                 )
 
 
+def _is_python_rule(rule: RuleMeta) -> bool:
+    """A rule with a check run on each Python unit (by collectors/pyunits.py, not ``_units``)."""
+    return python_check(rule) is not None
+
+
+def python_check(rule: RuleMeta) -> str | None:
+    """The check a rule runs on each Python unit: its ``python-check``, or a Python rule's check."""
+    if rule.python_check is not None:
+        return rule.python_check
+    return rule.check if rule.scope == "python" and rule.match is None else None
+
+
+def _python_results(rule: RuleMeta, project: Project) -> list[Finding]:
+    from sailint.collectors.pyunits import PythonUnits
+
+    results = project.get(PythonUnits).results
+    failure = results.failures.get(rule.id)
+    if failure is not None:
+        project.notify("error", f"rule {rule.id} failed and its results are incomplete: {failure}")
+    return list(results.findings.get(rule.id, []))
+
+
 def _units(rule: RuleMeta, project: Project) -> Iterable[tuple[Any, ...]]:
     """The arguments a check receives before its context, by scope."""
     if rule.scope == "repository":
         yield ()
-    elif rule.scope == "python":
-        from sailint.collectors.python import PythonSources
-
-        for source in project.get(PythonSources).sources:
-            yield (source,)
     elif rule.scope == "document":
         from sailint.collectors.documents import Documents
 
@@ -167,6 +184,10 @@ def run_rule(rule: RuleMeta, project: Project) -> list[Finding]:
     try:
         if rule.match is not None:
             findings.extend(_run_match(rule, ctx))
+        elif _is_python_rule(rule):
+            findings.extend(_python_results(rule, project))
+            if rule.scope == "repository" and rule.check is not None:
+                findings.extend(resolve_check(rule.check)(ctx))  # its non-Python part
         else:
             assert rule.check is not None
             check = resolve_check(rule.check)
@@ -227,13 +248,23 @@ def scan_project(
     if project.file_mode:
         selected = [rule for rule in selected if rule.file_local]
     findings: list[Finding] = []
-    for index, rule in enumerate(selected):
-        if progress is not None:
-            progress(index, len(selected), rule)
-        mark = time.perf_counter()
-        findings.extend(run_rule(rule, project))
-        # NOTE: a rule's time includes the views it was first to build (parsing is shared).
-        timings[f"rule:{rule.id}"] = time.perf_counter() - mark
+    from sailint.collectors import pyunits
+
+    # Python rules run unit by unit, in worker processes on a large project, while the other
+    # rules run here.
+    pyunits.start(project, [rule for rule in selected if _is_python_rule(rule)])
+    # Rules that need no Python results go first: they run while the workers parse.
+    ordered = sorted(selected, key=_is_python_rule)
+    try:
+        for index, rule in enumerate(ordered):
+            if progress is not None:
+                progress(index, len(selected), rule)
+            mark = time.perf_counter()
+            findings.extend(run_rule(rule, project))
+            # NOTE: a rule's time includes the views it was first to build (parsing is shared).
+            timings[f"rule:{rule.id}"] = time.perf_counter() - mark
+    finally:
+        pyunits.discard(project)
     findings = [f for f in findings if f.location.path]
     mark = time.perf_counter()
     finalise(findings, selected, project)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
-from fnmatch import fnmatch
+from dataclasses import dataclass
+from fnmatch import translate
 from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
@@ -16,6 +18,26 @@ from sailint.model import Evidence, Notification, ProjectInfo, Skipped
 SNIFF_BYTES = 8192
 
 V = TypeVar("V", bound="View")
+
+
+@dataclass(frozen=True)
+class ProjectMark:
+    """How much a project had recorded at one point of the scan."""
+
+    notifications: int
+    evidence: int
+    skipped: set[str]
+    analysed: set[str]
+
+
+@dataclass(frozen=True)
+class ProjectChanges:
+    """What was recorded on a project after a mark: sent back by worker processes."""
+
+    skipped: list[Skipped]
+    notifications: list[Notification]
+    evidence: list[Evidence]
+    analysed: set[str]
 
 
 class View(ABC):
@@ -52,6 +74,7 @@ class Project:
         self._text: dict[str, str | None] = {}
         self._lines: dict[str, list[str]] = {}
         self._views: dict[type[View], View] = {}
+        self._matches: dict[tuple[str, ...], list[str]] = {}
         self._skipped: dict[str, Skipped] = {s.path: s for s in self.inventory.skipped}
         self.analysed: set[str] = set()
         self.claimed: set[str] = set()  # binary files a collector analysed (model files ...)
@@ -64,11 +87,18 @@ class Project:
         """Project-relative paths whose name or path matches any fnmatch ``patterns``."""
         if not patterns:
             return list(self.files)
-        return [
-            path
-            for path in self.files
-            if any(fnmatch(path, pat) or fnmatch(path.rsplit("/", 1)[-1], pat) for pat in patterns)
-        ]
+        found = self._matches.get(patterns)
+        if found is None:
+            # One compiled alternation per pattern set, cached: rules ask for the same sets
+            # again and again, and fnmatch per file and pattern cost seconds on large projects.
+            regex = re.compile("|".join(f"(?:{translate(pattern)})" for pattern in patterns))
+            found = [
+                path
+                for path in self.files
+                if regex.match(path) or regex.match(path.rsplit("/", 1)[-1])
+            ]
+            self._matches[patterns] = found
+        return list(found)
 
     def exists(self, path: str) -> bool:
         """True if ``path`` is a file of the project inventory."""
@@ -172,6 +202,35 @@ class Project:
         """Mark a file as analysed by a binary-aware collector (e.g. model files)."""
         self.analysed.add(path)
         self.claimed.add(path)
+
+    def mark(self) -> ProjectMark:
+        """A point to collect what was recorded after it (see ``changes_since``)."""
+        return ProjectMark(
+            len(self.notifications), len(self.evidence), set(self._skipped), set(self.analysed)
+        )
+
+    def changes_since(self, mark: ProjectMark) -> ProjectChanges:
+        """Skips, notifications, evidence and analysed files recorded after ``mark``.
+
+        A worker process analyses part of the project on its own copy of it; these changes are
+        what it sends back to be ``merge``d into the scan's project.
+        """
+        return ProjectChanges(
+            [item for path, item in self._skipped.items() if path not in mark.skipped],
+            self.notifications[mark.notifications :],
+            self.evidence[mark.evidence :],
+            self.analysed - mark.analysed,
+        )
+
+    def merge(self, changes: ProjectChanges) -> None:
+        """Record what a worker recorded on its copy of the project."""
+        for item in changes.skipped:
+            self._skipped.setdefault(item.path, item)
+        self.notifications.extend(changes.notifications)
+        for found in changes.evidence:
+            if found not in self.evidence:
+                self.evidence.append(found)
+        self.analysed.update(changes.analysed)
 
     def skipped(self) -> list[Skipped]:
         """Every skip, plus binary files that no collector analysed."""

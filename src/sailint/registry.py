@@ -79,6 +79,7 @@ def parse_rule(data: dict[str, Any], source: str) -> RuleMeta:
         bad_example=_examples(data["examples"]["bad"]),
         good_example=_examples(data["examples"]["good"]),
         check=data.get("check"),
+        python_check=data.get("python-check"),
         match=data.get("match"),
         references=references,
         links=tuple(data.get("links", [])),

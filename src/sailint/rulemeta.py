@@ -51,6 +51,8 @@ class RuleMeta:
     good_example: tuple[ExampleFile, ...]
     check: str | None
     match: dict[str, Any] | None
+    # A check run on each Python unit, for repository rules that also judge Python code.
+    python_check: str | None = None
     references: dict[str, tuple[str, ...]] = field(default_factory=dict)
     links: tuple[str, ...] = ()
     options: tuple[OptionSpec, ...] = ()

@@ -12,7 +12,7 @@ from sailint.collectors.ci import CiFiles, CiHit
 from sailint.collectors.dependencies import Dependencies
 from sailint.collectors.hubrefs import HubReferences
 from sailint.collectors.mlsignals import TEST_DIRS, MlSignals
-from sailint.collectors.python import PythonSources
+from sailint.collectors.pyunits import PythonUnits
 from sailint.context import RuleContext
 from sailint.model import Finding
 from sailint.project import Project
@@ -198,7 +198,7 @@ def _ruff_security_rules(project: Project) -> bool:
 def no_code_scanning(ctx: RuleContext) -> Iterator[Finding]:
     """SAI116: nothing in CI runs static security analysis of the project's code."""
     project = ctx.project
-    sources = [s for s in project.get(PythonSources).sources if not TEST_DIRS.search(s.path)]
+    sources = [u for u in project.get(PythonUnits).summaries if not TEST_DIRS.search(u.path)]
     if not sources:
         return
     ci = project.get(CiFiles)

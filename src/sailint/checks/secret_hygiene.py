@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Iterator
 
 from sailint.collectors.ci import CiFiles
+from sailint.collectors.envreads import SECRET_NAME
 from sailint.collectors.notebooks import Notebooks
-from sailint.collectors.pynames import ImportMap
-from sailint.collectors.python import PythonSources
+from sailint.collectors.pyunits import PythonUnits
 from sailint.collectors.secretdetect import DetectorError, load_detectors
 from sailint.context import RuleContext
 from sailint.model import Finding
@@ -17,7 +16,6 @@ from sailint.model import Finding
 ENV_FILE = re.compile(r"(?:^|/)(?:\.env(?:\.[\w.-]+)?|[\w-]+\.env|\.envrc)$")
 ENV_TEMPLATE = re.compile(r"\.(?:example|sample|template|tmpl|tpl|dist|defaults?)$")
 ENV_ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*[=:]\s*(.*?)\s*$")
-SECRET_NAME = re.compile(r"(?i)key|token|secret|passw|pwd|credential|auth(?!or)|private|dsn")
 PLACEHOLDER = re.compile(
     r"(?i)^$|^['\"]?\s*['\"]?$|\$\{|\{\{|<[^>]*>|your|x{3,}|\.{3}|\*{3,}|changeme|change[-_]me|"
     r"example|placeholder|dummy|todo|fixme|replace|insert|^none$|^null$|^false$|^true$"
@@ -51,8 +49,6 @@ LINE_CHECKS: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = (
         "AWS shared credentials file",
     ),
 )
-DOTENV_CALLS = ("dotenv.load_dotenv", "dotenv.dotenv_values", "dotenv.find_dotenv")
-ENV_READS = ("os.getenv", "os.environ.get", "os.environ.__getitem__")
 STRIPPERS = re.compile(
     r"nbstripout|nb-clean|nb_clean|--clear-output|ClearOutputPreprocessor|"
     r"--ClearMetadataPreprocessor|jupyter-nb-clear-output"
@@ -143,31 +139,8 @@ def credential_file_committed(ctx: RuleContext) -> Iterator[Finding]:
 def _dotenv_readers(ctx: RuleContext) -> list[tuple[str, int, str]]:
     """Places where code loads a dotenv file or reads a secret-looking environment variable."""
     found: list[tuple[str, int, str]] = []
-    for source in ctx.project.get(PythonSources).sources:
-        imports = ImportMap.of(source.tree)
-        for node in ast.walk(source.tree):
-            name, argument = None, None
-            if isinstance(node, ast.Call):
-                name = imports.qualify(node.func)
-                argument = node.args[0] if node.args else None
-                if any(k.arg == "env_file" for k in node.keywords):
-                    name = "env_file="
-            elif (
-                isinstance(node, ast.Subscript)
-                and isinstance(node.ctx, ast.Load)
-                and imports.qualify(node.value) == "os.environ"
-            ):
-                name, argument = "os.environ.__getitem__", node.slice
-            if name in DOTENV_CALLS or name == "env_file=":
-                found.append((source.path, source.location(node).line, "loads a dotenv file"))
-            elif (
-                name in ENV_READS
-                and isinstance(argument, ast.Constant)
-                and isinstance(argument.value, str)
-                and SECRET_NAME.search(argument.value)
-            ):
-                what = f"reads {argument.value} from the environment"
-                found.append((source.path, source.location(node).line, what))
+    for unit in ctx.project.get(PythonUnits).summaries:
+        found.extend(unit.env_reads)
     for path in ctx.project.paths("docker-compose*.y*ml", "compose*.y*ml"):
         for number, line in enumerate(ctx.project.lines(path), 1):
             if re.search(r"^\s*(?:env_file:|-)\s*\.env\s*$", line):

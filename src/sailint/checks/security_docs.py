@@ -11,8 +11,7 @@ from sailint.collectors.ci import CiFiles
 from sailint.collectors.documents import Document, Documents
 from sailint.collectors.history import GitHistory
 from sailint.collectors.mlsignals import TEST_DIRS, MlSignals, is_model_artifact
-from sailint.collectors.pynames import ImportMap
-from sailint.collectors.python import PythonSources
+from sailint.collectors.pyunits import PythonUnits
 from sailint.context import RuleContext
 from sailint.model import Finding, Level, Notification
 from sailint.project import Project
@@ -187,9 +186,9 @@ def _threat_models(ctx: RuleContext) -> list[tuple[str, str]]:
         text = ctx.project.text(path) or ""
         if '"diagrams"' in text and _is_threat_dragon(ctx.project, path, text):
             found.append((path, text))
-    for source in ctx.project.get(PythonSources).sources:
-        if ImportMap.of(source.tree).imports("pytm"):
-            found.append((source.path, source.text))
+    for unit in ctx.project.get(PythonUnits).summaries:
+        if unit.imports_any("pytm"):
+            found.append((unit.path, ctx.project.text(unit.path) or ""))
     return sorted(set(found))
 
 
@@ -300,10 +299,9 @@ def no_security_evaluation(ctx: RuleContext) -> Iterator[Finding]:
             if line.startswith("redteam:"):
                 ctx.evidence(path, number, "promptfoo red-team configuration")
                 return
-    for source in ctx.project.get(PythonSources).sources:
-        imports = ImportMap.of(source.tree)
-        if any(imports.imports(module) for module in EVAL_IMPORTS):
-            ctx.evidence(source.path, 1, "security evaluation code")
+    for unit in ctx.project.get(PythonUnits).summaries:
+        if unit.imports_any(*EVAL_IMPORTS):
+            ctx.evidence(unit.path, 1, "security evaluation code")
             return
     if not triggers:
         return

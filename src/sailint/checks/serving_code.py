@@ -7,16 +7,23 @@ import re
 from collections.abc import Iterator
 
 from sailint.checks.models_code import Hit, _cli_strings
+from sailint.collectors.cliflags import (
+    is_streamlit,
+    streamlit_cli_settings,
+    streamlit_message,
+    streamlit_unprotected,
+)
 from sailint.collectors.pyflow import LLM_PREFIXES, Route, calls_model, llm_flow, routes
 from sailint.collectors.pyresolve import MISSING, CodeFacts, SourceFacts, per_unit
 from sailint.collectors.python import PythonSource
+from sailint.collectors.shell import parse_shell
 from sailint.context import RuleContext
 from sailint.model import Finding
 
 PUBLIC_HOSTS = ("0.0.0.0", "::", "[::]")  # nosec B104 - these are what the rule looks for
 JUPYTER_NO_AUTH = re.compile(
-    r"--(NotebookApp|ServerApp)\.(token|password)=(''|\"\"|\s|$)|--(NotebookApp|ServerApp)\."
-    r"disable_check_xsrf=True"
+    r"--(NotebookApp|ServerApp|IdentityProvider)\.(token|password)=(''|\"\"|\s|$)|"
+    r"--(NotebookApp|ServerApp)\.disable_check_xsrf=True"
 )
 RAY_PUBLIC = re.compile(r"--dashboard[-_]host[=\s]+['\"]?(0\.0\.0\.0|::)")
 MLFLOW_PUBLIC = re.compile(r"\bmlflow\s+(server|ui)\b[^\n]*--host[=\s]+['\"]?(0\.0\.0\.0|::)")
@@ -83,6 +90,12 @@ def serving_default_hits(facts: SourceFacts) -> Iterator[Hit]:
             yield Hit(
                 where, "MLflow server bound to all interfaces without `--app-name basic-auth`"
             )
+        shell = command.lstrip().lstrip("!")  # a notebook `!` line is shell after the `!`
+        for parsed in parse_shell(shell).commands if "streamlit" in command else []:
+            settings = streamlit_cli_settings(parsed) if is_streamlit(parsed) else {}
+            xsrf = streamlit_unprotected(settings)
+            if xsrf is not None:
+                yield Hit(where, streamlit_message(xsrf, settings))
     for node in facts.assignments:
         # jupyter_server_config.py: c.ServerApp.token = ""
         if len(node.targets) == 1 and isinstance(node.targets[0], ast.Attribute):

@@ -1,29 +1,24 @@
-"""Runs bandit as a library over the Python units of the scan, in parallel when it pays."""
+"""Runs bandit as a library on each Python unit of the scan, on the tree sailint parsed."""
 
 from __future__ import annotations
 
+import ast
 import configparser
 import io
 import logging
-import os
 import sys
 from collections.abc import Iterable
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from typing import Any
 
-from sailint.collectors.python import PYTHON_PATTERNS, PythonSources
+from sailint.collectors.python import PythonSource
 from sailint.project import Project, View
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
-
-# Below this much code a process pool costs more than it saves.
-PARALLEL_MIN_BYTES = 400_000
-PARALLEL_MIN_UNITS = 24
 
 
 @dataclass(frozen=True)
@@ -157,10 +152,15 @@ class _ErrorCollector(logging.Handler):
 
 
 def scan_text(
-    path: str, text: str, settings: BanditSettings, errors: list[str] | None = None
+    path: str,
+    text: str,
+    settings: BanditSettings,
+    errors: list[str] | None = None,
+    tree: ast.Module | None = None,
 ) -> list[BanditIssue] | str:
     """Bandit's results for one unit of code, or the reason it could not be scanned.
 
+    With ``tree`` (the unit's text, already parsed) bandit walks it instead of parsing again.
     Bandit survives a crashing plugin and only logs it; those messages go to ``errors``.
     """
     import tokenize
@@ -189,7 +189,10 @@ def scan_text(
     bandit_log = logging.getLogger("bandit")
     bandit_log.addHandler(collector)
     try:
-        visitor.process(data)
+        if tree is None:
+            visitor.process(data)
+        else:
+            _process_tree(visitor, tree)
     except SyntaxError:
         return "bandit could not parse it (syntax error)"
     except (RecursionError, MemoryError) as error:
@@ -218,148 +221,63 @@ def scan_text(
     return results
 
 
-Outcome = tuple["list[BanditIssue] | str", list[str]]
+def _process_tree(visitor: Any, tree: ast.Module) -> None:
+    """``BanditNodeVisitor.process`` minus its ``ast.parse``: the same steps on a given tree."""
+    visitor.generic_visit(tree)
+    # The tests that read the whole file rather than the tree, as bandit runs them last.
+    visitor.context = {
+        "file_data": visitor.fdata,
+        "filename": visitor.fname,
+        "lineno": 0,
+        "linerange": [0, 1],
+        "col_offset": 0,
+    }
+    visitor.update_scores(visitor.tester.run_tests(visitor.context, "File"))
 
 
-def _scan_chunk(
-    chunk: list[tuple[str, str]], settings: BanditSettings
-) -> list[tuple[str, Outcome]]:
-    results = []
-    for path, text in chunk:
-        errors: list[str] = []
-        results.append((path, (scan_text(path, text, settings, errors), errors)))
-    return results
+def load_bandit(project: Project) -> None:
+    """Import bandit and load its plugins for the project's settings (once per process)."""
+    _tester(project.get(BanditResults).settings)
 
 
-def _chunks(items: list[tuple[str, str]], count: int) -> list[list[tuple[str, str]]]:
-    """Split into ``count`` chunks of similar total size (largest units first)."""
-    buckets: list[list[tuple[str, str]]] = [[] for _ in range(count)]
-    sizes = [0] * count
-    for item in sorted(items, key=lambda pair: -len(pair[1])):
-        index = sizes.index(min(sizes))
-        buckets[index].append(item)
-        sizes[index] += len(item[1])
-    return [bucket for bucket in buckets if bucket]
-
-
-def workers() -> int:
-    """CPU cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return os.cpu_count() or 1
-
-
-class BanditRun:
-    """Bandit over (path, code) units: in a process pool when the work is large enough.
-
-    Work submitted to the pool runs while the main process goes on (parsing, SAI analysis):
-    that overlap is what makes sailint-with-bandit faster than bandit alone.
-    """
-
-    def __init__(self, settings: BanditSettings, parallel: bool) -> None:
-        """Start a pool of one process per core when ``parallel``."""
-        self.settings = settings
-        self.results: dict[str, Outcome] = {}
-        self._futures: list[Future[list[tuple[str, Outcome]]]] = []
-        self._pool: ProcessPoolExecutor | None = None
-        self.cores = workers()
-        if parallel and self.cores > 1:
-            import multiprocessing
-
-            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-            _tester(settings)  # load bandit's plugins once, before forking
-            context = multiprocessing.get_context(method)
-            self._pool = ProcessPoolExecutor(self.cores, mp_context=context)
-
-    def submit(self, items: list[tuple[str, str]]) -> None:
-        """Queue units (in the pool) or scan them now (serial mode)."""
-        if self._pool is None:
-            self.results.update(_scan_chunk(items, self.settings))
-            return
-        for chunk in _chunks(items, self.cores * 4):
-            self._futures.append(self._pool.submit(_scan_chunk, chunk, self.settings))
-
-    def collect(self) -> dict[str, Outcome]:
-        """Every result, waiting for the pool and shutting it down."""
-        try:
-            for future in self._futures:
-                self.results.update(future.result())
-        finally:
-            if self._pool is not None:
-                self._pool.shutdown()
-        return self.results
-
-
-def should_parallelise(items: list[tuple[str, str]]) -> bool:
-    """True when the code is large enough for a process pool to pay for itself."""
-    total = sum(len(text) for _, text in items)
-    return len(items) >= PARALLEL_MIN_UNITS and total >= PARALLEL_MIN_BYTES
-
-
-def run_units(items: list[tuple[str, str]], settings: BanditSettings) -> dict[str, Outcome]:
-    """Bandit over every (path, code) pair; a process pool when the work is large enough."""
-    run = BanditRun(settings, should_parallelise(items))
-    run.submit(items)
-    return run.collect()
+Mapped = tuple[BanditIssue, int, int]  # the issue, its file line and 1-based column
 
 
 @dataclass
 class BanditResults(View):
-    """Bandit's results per Python unit path, with lines mapped to the real file."""
+    """Bandit's results for the units under analysis, lines mapped to the real file.
 
-    issues: dict[str, list[tuple[BanditIssue, int, int]]] = field(default_factory=dict)
-    # (path, test id) -> that test's results in the unit: what each B### rule looks up
-    by_test: dict[tuple[str, str], list[tuple[BanditIssue, int, int]]] = field(default_factory=dict)
+    Units are added one at a time by the Python analysis (collectors/pyunits.py), read by the
+    B rules, then released with the unit's tree.
+    """
+
     settings: BanditSettings = field(default_factory=BanditSettings)
+    # (path, test id) -> that test's results in the unit: what each B### rule looks up
+    by_test: dict[tuple[str, str], list[Mapped]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, project: Project) -> BanditResults:
-        """See ``View.build``; units bandit cannot scan become reported skips."""
-        settings = read_settings(project)
-        # Plain modules go to the pool first, straight from their text ...
-        early: list[tuple[str, str]] = []
-        for path in sorted(project.paths(*PYTHON_PATTERNS)):
-            text = project.text(path) if not settings.excluded(path) else None
-            if text is not None:
-                early.append((path, text))
-        run = BanditRun(settings, should_parallelise(early))
-        run.submit(early)
-        # ... and while bandit works, the main process parses and prepares the SAI analyses.
-        sources = {
-            source.path: source
-            for source in project.get(PythonSources).sources
-            if not settings.excluded(source.path)
-        }
-        if run.cores > 1:
-            warm_up(project)
-        submitted = {path for path, _ in early}
-        run.submit([(p, s.text) for p, s in sources.items() if p not in submitted])
-        view = cls(settings=settings)
-        for path, (outcome, errors) in run.collect().items():
-            source = sources.get(path)
-            if isinstance(outcome, str):
-                project.skip(path, f"{outcome}; bandit results incomplete")
-                continue
-            if errors:
-                project.skip(path, f"bandit error: {errors[0]}; bandit results incomplete")
-            if source is None:
-                continue  # unparsable for sailint too: already reported as skipped
-            mapped = []
-            for issue in outcome:
-                location = source.location(max(issue.line, 1), issue.column)
-                mapped.append((issue, location.line, location.column))
-            view.issues[path] = mapped
-            for entry in mapped:
-                view.by_test.setdefault((path, entry[0].test_id), []).append(entry)
-        return view
+        """See ``View.build``: the project's bandit settings, no results yet."""
+        return cls(read_settings(project))
 
+    def add(self, source: PythonSource, project: Project) -> bool:
+        """Run bandit on one parsed unit; False when bandit excludes or cannot scan it."""
+        if self.settings.excluded(source.path):
+            return False
+        errors: list[str] = []
+        outcome = scan_text(source.path, source.text, self.settings, errors, source.tree)
+        if isinstance(outcome, str):
+            project.skip(source.path, f"{outcome}; bandit results incomplete")
+            return False
+        if errors:
+            project.skip(source.path, f"bandit error: {errors[0]}; bandit results incomplete")
+        for issue in outcome:
+            location = source.location(max(issue.line, 1), issue.column)
+            entry = (issue, location.line, location.column)
+            self.by_test.setdefault((source.path, issue.test_id), []).append(entry)
+        return True
 
-def warm_up(project: Project) -> None:
-    """Build the shared views of the Python rules (they are cached for the rules that follow)."""
-    from sailint.collectors.hubrefs import HubReferences
-    from sailint.collectors.pyresolve import project_facts
-
-    for _ in project_facts(project):
-        pass
-    project.get(HubReferences)
+    def release(self, path: str) -> None:
+        """Forget a unit's results once its rules have read them."""
+        for key in [key for key in self.by_test if key[0] == path]:
+            del self.by_test[key]

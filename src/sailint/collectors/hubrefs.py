@@ -5,14 +5,14 @@ from __future__ import annotations
 import ast
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
 from sailint.collectors.jsonpos import LineIndex, PosStr, loads_with_positions
-from sailint.collectors.pyresolve import MISSING, UNKNOWN, CallSite, SourceFacts, project_facts
+from sailint.collectors.pyresolve import MISSING, UNKNOWN, CallSite, SourceFacts
 from sailint.model import Location
 from sailint.project import Project, View
 
@@ -132,7 +132,8 @@ def _repo_argument(facts: SourceFacts, site: CallSite) -> tuple[ast.expr | None,
     return None
 
 
-def _code_refs(facts: SourceFacts, project: Project) -> Iterator[HubRef]:
+def code_refs(facts: SourceFacts, project: Project) -> Iterator[HubRef]:
+    """Hub downloads in one Python unit's code."""
     source = facts.source
     for site in facts.calls:
         name = site.name
@@ -268,15 +269,23 @@ def _json_refs(path: str, text: str, project: Project) -> Iterator[HubRef]:
             stack.extend(current)
 
 
-def config_refs(project: Project) -> Iterator[HubRef]:
-    """Hub references in YAML / JSON training configs (``model_name_or_path`` + ``revision``)."""
+def config_files(project: Project, needles: Sequence[str]) -> Iterator[tuple[str, str]]:
+    """``(path, text)`` of YAML / JSON configs (training, serving, eval) mentioning a needle.
+
+    Shared by every rule that reads such configs, so they agree on which files are configs.
+    """
     for path in project.paths(*CONFIG_PATTERNS):
         entry = project.files[path]
         if entry.size > CONFIG_SIZE_LIMIT or path.endswith(".ipynb"):
             continue
         text = project.text(path)
-        if text is None or not any(key in text for key in CONFIG_MODEL_KEYS + CONFIG_DATASET_KEYS):
-            continue
+        if text is not None and any(needle in text for needle in needles):
+            yield path, text
+
+
+def config_refs(project: Project) -> Iterator[HubRef]:
+    """Hub references in YAML / JSON training configs (``model_name_or_path`` + ``revision``)."""
+    for path, text in config_files(project, CONFIG_MODEL_KEYS + CONFIG_DATASET_KEYS):
         reader = _json_refs if path.endswith(".json") else _yaml_refs
         yield from reader(path, text, project)
 
@@ -290,11 +299,8 @@ class HubReferences(View):
     @classmethod
     def build(cls, project: Project) -> HubReferences:
         """See ``View.build``."""
-        refs: list[HubRef] = []
-        for facts in project_facts(project):
-            try:
-                refs.extend(_code_refs(facts, project))
-            except RecursionError:
-                project.skip(facts.source.path, "too deeply nested; hub references not analysed")
+        from sailint.collectors.pyunits import PythonUnits
+
+        refs = [ref for unit in project.get(PythonUnits).summaries for ref in unit.hub_refs]
         refs.extend(config_refs(project))
         return cls(sorted(refs, key=lambda ref: (ref.location.sort_key, ref.repo_id)))

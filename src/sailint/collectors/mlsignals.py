@@ -6,8 +6,8 @@ import ast
 import re
 from dataclasses import dataclass, field
 
-from sailint.collectors.pynames import ImportMap, attribute_name, calls
-from sailint.collectors.python import PythonSources
+from sailint.collectors.pynames import attribute_name
+from sailint.collectors.pyresolve import SourceFacts
 from sailint.project import Project, View
 
 MODEL_EXTENSIONS = (
@@ -115,36 +115,54 @@ class MlSignals(View):
         signals.dataset_files = [
             p for p in project.files if is_dataset_file(p) and not TEST_DIRS.search(p)
         ]
-        for source in project.get(PythonSources).sources:
-            imports = ImportMap.of(source.tree)
-            ml_imports = any(imports.imports(lib) for lib in ML_LIBRARIES)
-            for lib in LLM_LIBRARIES:
-                if imports.imports(lib):
-                    line = _import_line(source.tree, lib)
-                    signals.llm_code.append(
-                        Signal(source.path, source.location(line).line, f"imports {lib}")
-                    )
-                    break
-            first_model_signal = None
-            for call in calls(source.tree):
-                name = imports.qualify(call.func) or ""
-                method = attribute_name(call)
-                if name in SAVE_FUNCTIONS or TRAINER_CLASSES.match(name):
-                    first_model_signal = first_model_signal or (call, f"calls {name}")
-                elif method in SAVE_METHODS and isinstance(call.func, ast.Attribute):
-                    first_model_signal = first_model_signal or (call, f"calls .{method}()")
-                elif method in GENERIC_SAVE_METHODS and (target := _model_file_argument(call)):
-                    first_model_signal = first_model_signal or (call, f"saves {target}")
-                if method in ("load_dataset", "load_from_disk") and _loads_local(call):
-                    signals.local_dataset_loads.append(
-                        Signal(source.path, source.location(call).line, "loads a local dataset")
-                    )
-            if first_model_signal is not None:
-                call, reason = first_model_signal
-                signals.model_code.append(Signal(source.path, source.location(call).line, reason))
-            elif ml_imports and TRAIN_FILE.search(source.path):
-                signals.model_code.append(Signal(source.path, 1, "training script"))
+        from sailint.collectors.pyunits import PythonUnits
+
+        for unit in project.get(PythonUnits).summaries:
+            signals.llm_code.extend(unit.ml.llm_code)
+            signals.model_code.extend(unit.ml.model_code)
+            signals.local_dataset_loads.extend(unit.ml.local_dataset_loads)
         return signals
+
+
+@dataclass(frozen=True)
+class UnitSignals:
+    """What one Python unit says about the project: it trains, saves, or calls LLMs."""
+
+    model_code: tuple[Signal, ...] = ()
+    llm_code: tuple[Signal, ...] = ()
+    local_dataset_loads: tuple[Signal, ...] = ()
+
+
+def unit_signals(facts: SourceFacts) -> UnitSignals:
+    """The ML signals of one unit, from the facts its Python rules share."""
+    source, imports = facts.source, facts.imports
+    llm_code: list[Signal] = []
+    for lib in LLM_LIBRARIES:
+        if imports.imports(lib):
+            line = _import_line(facts.import_nodes, lib)
+            llm_code.append(Signal(source.path, source.location(line).line, f"imports {lib}"))
+            break
+    first_model_signal = None
+    local_loads: list[Signal] = []
+    for site in facts.calls:
+        call, name, method = site.node, site.name, site.method
+        if name in SAVE_FUNCTIONS or TRAINER_CLASSES.match(name):
+            first_model_signal = first_model_signal or (call, f"calls {name}")
+        elif method in SAVE_METHODS and isinstance(call.func, ast.Attribute):
+            first_model_signal = first_model_signal or (call, f"calls .{method}()")
+        elif method in GENERIC_SAVE_METHODS and (target := _model_file_argument(call)):
+            first_model_signal = first_model_signal or (call, f"saves {target}")
+        if method in ("load_dataset", "load_from_disk") and _loads_local(call):
+            local_loads.append(
+                Signal(source.path, source.location(call).line, "loads a local dataset")
+            )
+    model_code: list[Signal] = []
+    if first_model_signal is not None:
+        call, reason = first_model_signal
+        model_code.append(Signal(source.path, source.location(call).line, reason))
+    elif facts.imports_any(*ML_LIBRARIES) and TRAIN_FILE.search(source.path):
+        model_code.append(Signal(source.path, 1, "training script"))
+    return UnitSignals(tuple(model_code), tuple(llm_code), tuple(local_loads))
 
 
 def _model_file_argument(call: ast.Call) -> str | None:
@@ -159,8 +177,8 @@ def _model_file_argument(call: ast.Call) -> str | None:
     return None
 
 
-def _import_line(tree: ast.Module, module: str) -> int:
-    for node in ast.walk(tree):
+def _import_line(nodes: list[ast.Import | ast.ImportFrom], module: str) -> int:
+    for node in nodes:
         if isinstance(node, ast.Import) and any(
             a.name == module or a.name.startswith(module + ".") for a in node.names
         ):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sailint.collectors.pynames import ImportMap
-from sailint.collectors.python import PythonSource, PythonSources
+from sailint.collectors.python import PythonSource
 from sailint.project import Project, View
 
 HEX40 = re.compile(r"^[0-9a-f]{40}$")
@@ -59,6 +59,14 @@ def _literal(node: ast.AST) -> Any:
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 TARGET_BINDERS = (ast.AugAssign, ast.For, ast.AsyncFor, ast.NamedExpr)
+# Node types the facts walk acts on (the rest it only descends into), and childless ones.
+NOTABLE = frozenset(
+    {
+        *FUNCTIONS, *TARGET_BINDERS, ast.ClassDef, ast.Lambda, ast.Call, ast.Dict, ast.Assign,
+        ast.Import, ast.ImportFrom, ast.Subscript, ast.AnnAssign, ast.With, ast.AsyncWith,
+    }
+)  # fmt: skip
+LEAVES = frozenset({ast.Name, ast.Constant, ast.Load, ast.Store, ast.Del, ast.alias, ast.Pass})
 
 
 def _target_names(target: ast.AST) -> Iterator[str]:
@@ -111,6 +119,7 @@ class SourceFacts:
         self.derived: dict[str, Any] = {}  # other analyses of this unit, cached by name
         self.dicts: list[ast.Dict] = []  # dict displays ({"role": "system", ...})
         self.assignments: list[ast.Assign] = []
+        self.subscripts: list[ast.Subscript] = []  # os.environ["KEY"] and the like
         imports: list[ast.Import | ast.ImportFrom] = []
         raw_calls: list[tuple[ast.Call, Scope]] = []
         bindings: dict[int, list[tuple[str, ast.AST | None]]] = {id(self.module): []}
@@ -120,6 +129,12 @@ class SourceFacts:
         ]
         while stack:
             node, scope, binds = stack.pop()
+            kind = type(node)
+            if kind in LEAVES:
+                continue
+            if kind not in NOTABLE:  # most nodes: just descend
+                self._push_children(stack, node, scope, binds)
+                continue
             bound = bindings[id(scope)] if binds else None
             if isinstance(node, FUNCTIONS):
                 if bound is not None:
@@ -152,6 +167,8 @@ class SourceFacts:
                             bound.extend((name, None) for name in _target_names(target))
             elif isinstance(node, (ast.Import, ast.ImportFrom)):
                 imports.append(node)
+            elif isinstance(node, ast.Subscript):
+                self.subscripts.append(node)
             elif bound is not None:
                 if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
                     bound.append((node.target.id, node.value))
@@ -161,17 +178,9 @@ class SourceFacts:
                     for item in node.items:
                         if item.optional_vars is not None:
                             bound.extend((n, None) for n in _target_names(item.optional_vars))
-            for field_name in node._fields:
-                if field_name == "ctx":  # Load/Store markers: nothing to see
-                    continue
-                child = getattr(node, field_name, None)
-                if isinstance(child, list):
-                    stack.extend(
-                        (item, scope, binds) for item in child if isinstance(item, ast.AST)
-                    )
-                elif isinstance(child, ast.AST):
-                    stack.append((child, scope, binds))
+            self._push_children(stack, node, scope, binds)
         self.imports = _import_map(imports)
+        self.import_nodes = sorted(imports, key=lambda n: (n.lineno, n.col_offset))
         for scope in (self.module, *self.functions):
             scope.constants = _constants(bindings[id(scope)])
         raw_calls.sort(key=lambda pair: (pair[0].lineno, pair[0].col_offset))
@@ -185,6 +194,19 @@ class SourceFacts:
                 else ""
             )
             self.calls.append(CallSite(call, self.imports.qualify(func) or "", method, scope))
+
+    @staticmethod
+    def _push_children(
+        stack: list[tuple[ast.AST, Scope, bool]], node: ast.AST, scope: Scope, binds: bool
+    ) -> None:
+        for field_name in node._fields:
+            if field_name == "ctx":  # Load/Store markers: nothing to see
+                continue
+            child = getattr(node, field_name, None)
+            if isinstance(child, list):
+                stack.extend((item, scope, binds) for item in child if isinstance(item, ast.AST))
+            elif isinstance(child, ast.AST):
+                stack.append((child, scope, binds))
 
     # -- resolution ----------------------------------------------------------------------
 
@@ -308,12 +330,13 @@ class CodeFacts(View):
             self._facts[key] = facts
         return facts
 
-
-def project_facts(project: Project) -> Iterator[SourceFacts]:
-    """Facts of every Python unit of the project."""
-    cache = project.get(CodeFacts)
-    for source in project.get(PythonSources).sources:
-        yield cache.of(source)
+    def release(self, source: PythonSource) -> None:
+        """Forget the facts of a unit whose analysis is over (its tree can then be freed)."""
+        facts = self._facts.pop(id(source), None)
+        if facts is not None:
+            # Analyses cached here point back at the facts (llm_flow): without this cycle broken,
+            # each tree would live on until a full garbage collection.
+            facts.derived.clear()
 
 
 CheckFunction = Callable[[PythonSource, Any], Iterator[Any]]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import ast
+import gc
 import re
 import warnings
 from dataclasses import dataclass, field
 
-from sailint.collectors.notebooks import Notebooks
+from sailint.collectors.notebooks import Notebook, Notebooks
 from sailint.model import Location
 from sailint.project import Project, View
 
@@ -79,9 +80,17 @@ class PythonSource:
 
 
 def _parse(path: str, text: str) -> ast.Module:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # SyntaxWarning for odd escapes is not our business
-        return ast.parse(text, filename=path)
+    # A syntax tree holds no reference cycles, but its thousands of new nodes would set off the
+    # cycle collector again and again while it is built: parsing runs with collection paused.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning for odd escapes is not our business
+            return ast.parse(text, filename=path)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _syntax_reason(error: SyntaxError, text: str) -> str:
@@ -91,12 +100,17 @@ def _syntax_reason(error: SyntaxError, text: str) -> str:
     return f"Python syntax error at line {error.lineno}: {error.msg}{hint}; not analysed"
 
 
-def notebook_source(project: Project, notebook_path: str) -> PythonSource | None:
-    """Join a notebook's code cells into one parseable unit with a line map."""
-    notebooks = project.get(Notebooks)
-    notebook = next((nb for nb in notebooks.notebooks if nb.path == notebook_path), None)
-    if notebook is None or not notebook.kernel_language.startswith("python"):
-        return None
+@dataclass(frozen=True)
+class NotebookCode:
+    """A notebook's code cells joined into one unit of text, magics blanked out."""
+
+    text: str
+    line_map: list[tuple[int, int]]
+    magics: list[Magic]
+
+
+def notebook_code(notebook: Notebook) -> NotebookCode:
+    """Join a notebook's code cells with a line map; IPython magics are kept aside."""
     code: list[str] = []
     line_map: list[tuple[int, int]] = []
     magics: list[Magic] = []
@@ -113,24 +127,76 @@ def notebook_source(project: Project, notebook_path: str) -> PythonSource | None
             line_map.append((mapped.line, mapped.column))
         code.append("")  # cells are separate statements
         line_map.append((cell_lines[-1].line if cell_lines else cell.line, 1))
-    text = "\n".join(code) + "\n"
+    return NotebookCode("\n".join(code) + "\n", line_map or [(1, 1)], magics)
+
+
+def is_python_notebook(notebook: Notebook) -> bool:
+    """True for a notebook whose kernel runs Python (R or Julia notebooks are not parsed)."""
+    return notebook.kernel_language.startswith("python")
+
+
+def notebook_unit(project: Project, notebook: Notebook) -> PythonSource | None:
+    """A Python notebook's code as one parsed unit, or None (syntax errors are reported)."""
+    if not is_python_notebook(notebook):
+        return None
+    code = notebook_code(notebook)
     try:
-        tree = _parse(notebook.path, text)
+        tree = _parse(notebook.path, code.text)
     except SyntaxError as error:
-        file_line = (
-            line_map[min(max(error.lineno or 1, 1), len(line_map)) - 1][0] if line_map else 1
-        )
+        line_map = code.line_map
+        file_line = line_map[min(max(error.lineno or 1, 1), len(line_map)) - 1][0]
         project.skip(
             notebook.path,
             f"Python syntax error in a code cell (file line {file_line}): {error.msg}; "
             "code not analysed",
         )
         return None
-    return PythonSource(notebook.path, text, tree, "notebook", line_map or [(1, 1)], magics)
+    except (ValueError, RecursionError, MemoryError) as error:
+        project.skip(notebook.path, f"notebook code cannot be parsed: {type(error).__name__}")
+        return None
+    return PythonSource(notebook.path, code.text, tree, "notebook", code.line_map, code.magics)
+
+
+def notebook_source(project: Project, notebook_path: str) -> PythonSource | None:
+    """The parsed code of the project's notebook at ``notebook_path`` (None if not Python)."""
+    notebooks = project.get(Notebooks)
+    notebook = next((nb for nb in notebooks.notebooks if nb.path == notebook_path), None)
+    return notebook_unit(project, notebook) if notebook is not None else None
+
+
+def module_paths(project: Project) -> list[str]:
+    """Python modules of the project: ``*.py``/``*.pyw`` and extensionless Python scripts."""
+    candidates = set(project.paths(*PYTHON_PATTERNS))
+    for path in project.files:
+        if "." not in path.rsplit("/", 1)[-1] and path not in candidates:
+            head = project.read_head(path, 64)
+            if head and SHEBANG_PYTHON.match(head):
+                candidates.add(path)
+    return sorted(candidates)
+
+
+def load_module(project: Project, path: str) -> PythonSource | None:
+    """Read and parse one module; unreadable or unparsable files become reported skips."""
+    text = project.text(path)
+    if text is None:
+        return None
+    try:
+        tree = _parse(path, text)
+    except SyntaxError as error:
+        project.skip(path, _syntax_reason(error, text))
+        return None
+    except (ValueError, RecursionError, MemoryError) as error:
+        project.skip(path, f"Python file cannot be parsed: {type(error).__name__}")
+        return None
+    return PythonSource(path, text, tree)
 
 
 class PythonSources(View):
-    """Every Python module and Python notebook of the project, parsed exactly once."""
+    """Every Python module and Python notebook of the project, parsed and held together.
+
+    The scan itself analyses units one at a time (collectors/pyunits.py) and never holds every
+    tree; this view is for callers that want all of them at once.
+    """
 
     def __init__(self, sources: list[PythonSource]) -> None:
         """Hold the parsed units."""
@@ -139,28 +205,13 @@ class PythonSources(View):
     @classmethod
     def build(cls, project: Project) -> PythonSources:
         """See ``View.build``; syntax errors and unreadable files become reported skips."""
-        sources: list[PythonSource] = []
-        candidates = set(project.paths(*PYTHON_PATTERNS))
-        for path in project.files:
-            if "." not in path.rsplit("/", 1)[-1] and path not in candidates:
-                head = project.read_head(path, 64)
-                if head and SHEBANG_PYTHON.match(head):
-                    candidates.add(path)
-        for path in sorted(candidates):
-            text = project.text(path)
-            if text is None:
-                continue
-            try:
-                tree = _parse(path, text)
-            except SyntaxError as error:
-                project.skip(path, _syntax_reason(error, text))
-                continue
-            except (ValueError, RecursionError, MemoryError) as error:
-                project.skip(path, f"Python file cannot be parsed: {type(error).__name__}")
-                continue
-            sources.append(PythonSource(path, text, tree))
-        for path in project.paths("*.ipynb"):
-            unit = notebook_source(project, path)
+        sources = [
+            source
+            for path in module_paths(project)
+            if (source := load_module(project, path)) is not None
+        ]
+        for notebook in project.get(Notebooks).notebooks:
+            unit = notebook_unit(project, notebook)
             if unit is not None:
                 sources.append(unit)
         return cls(sources)

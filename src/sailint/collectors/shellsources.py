@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass, replace
 
 from sailint.collectors.dockerfiles import Dockerfiles, run_shell
-from sailint.collectors.python import PythonSources
+from sailint.collectors.notebooks import Notebooks
+from sailint.collectors.python import is_python_notebook, notebook_code
 from sailint.collectors.shell import Command, ShellScript, Word, parse_shell
 from sailint.collectors.workflows import Workflows, shell_blocks
 from sailint.project import Project, View
@@ -154,12 +155,13 @@ class ShellCommands(View):
         for path in sorted(project.paths(*MAKEFILES)):
             for recipe, lines in makefile_recipes(project.text(path) or ""):
                 snippets.append(_mapped(path, "makefile", recipe, lines))
-        notebooks = project.paths("*.ipynb")
-        for source in project.get(PythonSources).sources if notebooks else []:
-            if source.kind == "notebook" and source.magics:
-                magics = [(m.text, m.location.line) for m in source.magics]
-                for text, lines in notebook_shell(magics):
-                    snippets.append(_mapped(source.path, "notebook", text, lines))
+        notebooks = project.get(Notebooks).notebooks if project.paths("*.ipynb") else []
+        for notebook in notebooks:
+            if not is_python_notebook(notebook):
+                continue
+            magics = [(m.text, m.location.line) for m in notebook_code(notebook).magics]
+            for text, lines in notebook_shell(magics):
+                snippets.append(_mapped(notebook.path, "notebook", text, lines))
         for snippet in snippets:
             for problem in snippet.script.problems:
                 project.notify("warning", f"shell: {problem.message}", snippet.path, problem.line)

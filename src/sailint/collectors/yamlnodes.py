@@ -40,23 +40,35 @@ def _expanded_size(root: Node, limit: int) -> int:
     return count
 
 
-def compose(text: str, limit: int = MAX_EXPANDED_NODES) -> Node | None:
-    """The first document of ``text`` as a node tree (None when empty); raises YamlError."""
+def compose_documents(text: str, limit: int = MAX_EXPANDED_NODES) -> list[Node]:
+    """Every non-empty document of ``text`` as a node tree; raises YamlError.
+
+    ``limit`` bounds the nodes all documents expand to together (aliases followed).
+    """
     try:
-        documents = list(yaml.compose_all(text, Loader=LOADER))
+        documents = [doc for doc in yaml.compose_all(text, Loader=LOADER) if doc is not None]
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else 1
         raise YamlError(f"invalid YAML at line {line}: {error.problem or error}", line) from None
     except (yaml.YAMLError, RecursionError) as error:
         raise YamlError(f"invalid YAML: {type(error).__name__}", 1) from None
-    root = next((doc for doc in documents if doc is not None), None)
-    if root is not None and _expanded_size(root, limit) > limit:
-        raise YamlError(
-            f"YAML aliases expand to more than {limit} nodes (possible billion-laughs document)",
-            root.start_mark.line + 1,
-        )
-    return root
+    budget = limit
+    for root in documents:
+        budget -= _expanded_size(root, budget)
+        if budget < 0:
+            raise YamlError(
+                f"YAML aliases expand to more than {limit} nodes (possible billion-laughs "
+                "document)",
+                root.start_mark.line + 1,
+            )
+    return documents
+
+
+def compose(text: str, limit: int = MAX_EXPANDED_NODES) -> Node | None:
+    """The first document of ``text`` as a node tree (None when empty); raises YamlError."""
+    documents = compose_documents(text, limit)
+    return documents[0] if documents else None
 
 
 def line(node: Node) -> int:

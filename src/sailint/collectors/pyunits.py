@@ -1,0 +1,322 @@
+"""Python units analysed one at a time, spread over worker processes when the code is large.
+
+Each module or notebook is parsed once; its shared facts are built once; every Python rule of
+the scan (SAI and bandit's B rules alike, bandit reusing the same tree) runs on it; what the
+repository-level views need from it is kept as a small summary; then the tree is dropped. No
+process ever holds every tree, and on a large project the units are shared out between one
+worker per core (forked, so they start with the scan's project and configuration).
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import time
+import weakref
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from sailint.collectors.envreads import EnvRead, env_reads
+from sailint.collectors.hubrefs import HubRef, code_refs
+from sailint.collectors.mlsignals import UnitSignals, unit_signals
+from sailint.collectors.notebooks import parse_notebook
+from sailint.collectors.pyresolve import CodeFacts, SourceFacts
+from sailint.collectors.python import PythonSource, load_module, module_paths, notebook_unit
+from sailint.context import RuleContext
+from sailint.model import Finding
+from sailint.project import Project, ProjectChanges, View
+from sailint.rulemeta import RuleMeta
+
+log = logging.getLogger("sailint")
+
+BANDIT_CHECK = "sailint.checks.bandit_rules:bandit_results"
+# Below this much code a process pool costs more than it saves.
+PARALLEL_MIN_BYTES = 400_000
+PARALLEL_MIN_UNITS = 24
+Unit = tuple[str, str]  # (kind, path): kind is "module" or "notebook"
+
+
+@dataclass(frozen=True)
+class UnitSummary:
+    """What the repository-level views need from one parsed unit (its tree is gone)."""
+
+    path: str
+    kind: str
+    import_targets: tuple[str, ...]
+    ml: UnitSignals
+    hub_refs: tuple[HubRef, ...]
+    env_reads: tuple[EnvRead, ...]
+
+    def imports_any(self, *modules: str) -> bool:
+        """True if the unit imports any of ``modules`` or one of their submodules."""
+        return any(
+            target == module or target.startswith(module + ".")
+            for target in self.import_targets
+            for module in modules
+        )
+
+
+@dataclass
+class UnitResults:
+    """Summaries and Python-rule results for a set of units (one worker's share, or all)."""
+
+    summaries: list[UnitSummary] = field(default_factory=list)
+    findings: dict[str, list[Finding]] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)  # rule id -> first error
+    seconds: dict[str, float] = field(default_factory=dict)  # rule id -> time in that rule
+
+    def add(self, other: UnitResults) -> None:
+        """Fold another share's results into these."""
+        self.summaries.extend(other.summaries)
+        for rule_id, found in other.findings.items():
+            self.findings.setdefault(rule_id, []).extend(found)
+        for rule_id, message in other.failures.items():
+            self.failures.setdefault(rule_id, message)
+        for rule_id, seconds in other.seconds.items():
+            self.seconds[rule_id] = self.seconds.get(rule_id, 0.0) + seconds
+
+
+def summarise(facts: SourceFacts, project: Project) -> UnitSummary:
+    """The summary of one unit; a unit too deeply nested to analyse keeps only its imports."""
+    source = facts.source
+    targets = tuple(sorted(set(facts.imports.aliases.values())))
+    try:
+        return UnitSummary(
+            source.path,
+            source.kind,
+            targets,
+            unit_signals(facts),
+            tuple(code_refs(facts, project)),
+            tuple(env_reads(facts)),
+        )
+    except RecursionError:
+        project.skip(source.path, "too deeply nested; ML signals and hub references not analysed")
+        return UnitSummary(source.path, source.kind, targets, UnitSignals(), (), ())
+
+
+def units_of(project: Project) -> list[Unit]:
+    """Every Python unit of the project: modules, then notebooks."""
+    return [("module", path) for path in module_paths(project)] + [
+        ("notebook", path) for path in project.paths("*.ipynb")
+    ]
+
+
+def _load(project: Project, unit: Unit) -> PythonSource | None:
+    kind, path = unit
+    if kind == "module":
+        return load_module(project, path)
+    text = project.text(path)
+    if text is None:
+        return None
+    try:
+        notebook = parse_notebook(path, text)
+    except ValueError as error:
+        project.skip(path, str(error))
+        return None
+    return notebook_unit(project, notebook)
+
+
+class _RuleRunner:
+    """Runs the scan's Python rules on one unit at a time and keeps their results."""
+
+    def __init__(self, project: Project, rules: Iterable[RuleMeta], results: UnitResults) -> None:
+        from sailint.registry import resolve_check
+
+        self.project = project
+        self.results = results
+        self.sai: list[tuple[RuleMeta, RuleContext, Callable[..., Iterable[Finding]]]] = []
+        self.bandit: list[tuple[RuleMeta, RuleContext, Callable[..., Iterable[Finding]]]] = []
+        from sailint.engine import python_check
+
+        for rule in rules:
+            check = python_check(rule)
+            if check is None:
+                continue
+            entry = (rule, RuleContext(rule, project), resolve_check(check))
+            (self.bandit if check == BANDIT_CHECK else self.sai).append(entry)
+
+    def run(self, source: PythonSource) -> None:
+        # Rule order (B before SAI), so a unit's first reported skip is the same as ever.
+        if self.bandit:
+            from sailint.collectors.bandit_run import BanditResults
+
+            bandit = self.project.get(BanditResults)
+            if bandit.add(source, self.project):
+                for entry in self.bandit:
+                    self._run_one(entry, source)
+                bandit.release(source.path)
+        for entry in self.sai:
+            self._run_one(entry, source)
+
+    def _run_one(
+        self,
+        entry: tuple[RuleMeta, RuleContext, Callable[..., Iterable[Finding]]],
+        source: PythonSource,
+    ) -> None:
+        rule, ctx, check = entry
+        started = time.perf_counter()
+        try:
+            found = list(check(source, ctx))
+        except Exception as error:  # a bug in one rule must not lose the rest of the scan
+            log.debug("rule %s crashed on %s", rule.id, source.path, exc_info=True)
+            self.results.failures.setdefault(rule.id, repr(error))
+            found = []
+        if found:
+            self.results.findings.setdefault(rule.id, []).extend(found)
+        seconds = self.results.seconds
+        seconds[rule.id] = seconds.get(rule.id, 0.0) + time.perf_counter() - started
+
+
+def analyse(project: Project, units: list[Unit], rules: Iterable[RuleMeta]) -> UnitResults:
+    """Parse, summarise and run ``rules`` on each unit in turn, dropping each tree after."""
+    results = UnitResults()
+    runner = _RuleRunner(project, rules, results)
+    facts_cache = project.get(CodeFacts)
+    for unit in units:
+        source = _load(project, unit)
+        if source is None:
+            continue
+        facts = facts_cache.of(source)
+        results.summaries.append(summarise(facts, project))
+        runner.run(source)
+        facts_cache.release(source)
+    return results
+
+
+# -- worker processes -------------------------------------------------------------------------
+
+_SHARED: dict[str, Any] = {}  # the project and rules a forked worker inherits
+
+
+def _analyse_share(units: list[Unit]) -> tuple[UnitResults, ProjectChanges]:
+    project: Project = _SHARED["project"]
+    mark = project.mark()
+    results = analyse(project, units, _SHARED["rules"])
+    return results, project.changes_since(mark)
+
+
+def _in_worker(units: list[Unit]) -> tuple[UnitResults, ProjectChanges]:
+    return _analyse_share(units)  # looked up at call time, in the worker
+
+
+def _worker_started() -> None:
+    # The inherited heap (the scan so far) is never garbage: keep the collector off it.
+    gc.freeze()
+
+
+def cores() -> int:
+    """Worker processes to use: ``SAILINT_JOBS`` if set, else the cores this process may use."""
+    configured = os.environ.get("SAILINT_JOBS", "").strip()
+    if configured.isdigit():
+        return max(1, int(configured))
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def _shares(units: list[Unit], sizes: dict[str, int], count: int) -> list[list[Unit]]:
+    """Split into ``count`` shares of similar total size, largest units first."""
+    shares: list[list[Unit]] = [[] for _ in range(count)]
+    totals = [0] * count
+    for unit in sorted(units, key=lambda u: (-sizes.get(u[1], 0), u)):
+        index = totals.index(min(totals))
+        shares[index].append(unit)
+        totals[index] += sizes.get(unit[1], 0)
+    return [share for share in shares if share]
+
+
+@dataclass
+class _Pending:
+    rules: list[RuleMeta]
+    shares: list[tuple[list[Unit], Future[tuple[UnitResults, ProjectChanges]]]] = field(
+        default_factory=list
+    )
+    pool: ProcessPoolExecutor | None = None
+
+
+_PENDING: weakref.WeakKeyDictionary[Project, _Pending] = weakref.WeakKeyDictionary()
+
+
+def start(project: Project, rules: list[RuleMeta]) -> None:
+    """Begin the Python analysis of ``project`` with ``rules`` (scope ``python``).
+
+    On a large project with several cores the units go to worker processes now, and the
+    scan's other rules run meanwhile; otherwise the analysis happens in-process when a rule
+    first asks for ``PythonUnits``.
+    """
+    pending = _Pending(rules)
+    _PENDING[project] = pending
+    workers = cores()
+    if not rules or project.file_mode:
+        return
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return  # spawned workers would rebuild the whole project: not worth it
+    units = units_of(project)
+    sizes = {path: project.files[path].size for _, path in units}
+    if workers < 2 or len(units) < PARALLEL_MIN_UNITS or sum(sizes.values()) < PARALLEL_MIN_BYTES:
+        return
+    if any(rule.check == BANDIT_CHECK for rule in rules):
+        from sailint.collectors.bandit_run import load_bandit
+
+        load_bandit(project)  # import bandit and its plugins once, before forking
+    _SHARED.update(project=project, rules=rules)
+    context = multiprocessing.get_context("fork")
+    pending.pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_started)
+    # Several shares per worker so that one slow share does not leave a core idle at the end.
+    for share in _shares(units, sizes, workers * 4):
+        pending.shares.append((share, pending.pool.submit(_in_worker, share)))
+
+
+class PythonUnits(View):
+    """The Python analysis of the scan: per-unit summaries and the Python rules' results."""
+
+    def __init__(self, results: UnitResults) -> None:
+        """Hold the results, summaries in path order."""
+        results.summaries.sort(key=lambda summary: (summary.kind, summary.path))
+        self.results = results
+
+    @property
+    def summaries(self) -> list[UnitSummary]:
+        """One summary per parsed unit, modules then notebooks, by path."""
+        return self.results.summaries
+
+    @classmethod
+    def build(cls, project: Project) -> PythonUnits:
+        """See ``View.build``: wait for the workers, or analyse in-process."""
+        pending = _PENDING.pop(project, None) or _Pending([])
+        if pending.pool is None:
+            return cls(analyse(project, units_of(project), pending.rules))
+        results = UnitResults()
+        try:
+            # Shares no worker has started yet are analysed here rather than waited for.
+            for share, future in pending.shares:
+                if future.cancel():
+                    results.add(analyse(project, share, pending.rules))
+            for share, future in pending.shares:
+                if future.cancelled():
+                    continue
+                try:
+                    done, changes = future.result()
+                except Exception as error:  # a worker died (out of memory ...): redo its share here
+                    log.debug("Python analysis worker failed: %r; analysing in-process", error)
+                    results.add(analyse(project, share, pending.rules))
+                    continue
+                results.add(done)
+                project.merge(changes)
+        finally:
+            discard(project, pending)
+        return cls(results)
+
+
+def discard(project: Project, pending: _Pending | None = None) -> None:
+    """Stop the workers of ``project``'s Python analysis (done, or never asked for)."""
+    pending = pending or _PENDING.pop(project, None)
+    if pending is not None and pending.pool is not None:
+        pending.pool.shutdown(cancel_futures=True)
+        _SHARED.clear()

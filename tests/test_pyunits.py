@@ -1,0 +1,132 @@
+"""The Python analysis gives the same report in worker processes as in-process."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from helpers import scan
+
+from sailint.collectors import pyunits
+from sailint.formatters.json_format import render as render_json
+
+TRAIN = """\
+import os
+import pickle
+import subprocess
+
+import torch
+from transformers import AutoModel
+
+MODEL = "org/model-{i}"
+model = AutoModel.from_pretrained(MODEL, trust_remote_code=True)
+state = torch.load("checkpoints/epoch{i}.pt")
+api_key = os.environ["OPENAI_API_KEY"]
+subprocess.call("ls {i}", shell=True)
+with open("cache.pkl", "rb") as handle:
+    cache = pickle.load(handle)
+torch.save(model.state_dict(), "model-{i}.pt")
+"""
+
+NOTEBOOK = {
+    "cells": [
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+         "source": ["!pip install transformers\n", "import torch\n",
+                    "m = torch.load('w{i}.pt')\n"]},
+    ],
+    "metadata": {"kernelspec": {"language": "python", "name": "python3"}},
+    "nbformat": 4, "nbformat_minor": 5,
+}  # fmt: skip
+
+
+def _project(root: Path, modules: int = 30) -> Path:
+    for i in range(modules):
+        path = root / "src" / f"pkg{i % 3}" / f"train_{i}.py"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(TRAIN.format(i=i), encoding="utf-8")
+    (root / "src" / "broken.py").write_text("def broken(:\n    pass\n", encoding="utf-8")
+    for i in range(3):
+        text = json.dumps(NOTEBOOK).replace("{i}", str(i))
+        (root / "notebooks").mkdir(exist_ok=True)
+        (root / "notebooks" / f"explore_{i}.ipynb").write_text(text, encoding="utf-8")
+    return root
+
+
+def _parallel(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pyunits, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(pyunits, "PARALLEL_MIN_UNITS", 1)
+    monkeypatch.setenv("SAILINT_JOBS", "2")
+
+
+def _report_json(root: Path) -> dict[str, object]:
+    report = scan(root)
+    document = json.loads(render_json(report))
+    document.pop("duration", None)
+    document.pop("timings", None)
+    return document
+
+
+def test_workers_and_in_process_give_the_same_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _project(tmp_path / "repo")
+    monkeypatch.setenv("SAILINT_JOBS", "1")
+    serial = _report_json(root)
+    _parallel(monkeypatch)
+    parent = os.getpid()
+    analyse = pyunits._analyse_share
+
+    def marks_worker(units: list[pyunits.Unit]) -> object:
+        (tmp_path / f"ran-in-{os.getpid()}").touch()
+        return analyse(units)
+
+    monkeypatch.setattr(pyunits, "_analyse_share", marks_worker)
+    parallel = _report_json(root)
+    workers = {p.name for p in tmp_path.glob("ran-in-*")}
+    assert workers and f"ran-in-{parent}" not in workers
+    assert parallel == serial
+    findings: list[dict[str, dict[str, str]]] = serial["findings"]  # type: ignore[assignment]
+    rules = {(f["rule"], f["location"]["path"]) for f in findings}
+    assert ("SAI308", "src/pkg0/train_0.py") in rules
+    assert ("SAI307", "notebooks/explore_2.ipynb") in rules
+    assert ("B602", "src/pkg2/train_29.py") in rules
+    skipped: list[dict[str, str]] = serial["skipped"]  # type: ignore[assignment]
+    assert [s["path"] for s in skipped] == ["src/broken.py"]
+
+
+def test_a_worker_that_dies_has_its_share_redone_in_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _project(tmp_path / "repo", modules=24)
+    monkeypatch.setenv("SAILINT_JOBS", "1")
+    serial = _report_json(root)
+    _parallel(monkeypatch)
+    parent = os.getpid()
+    analyse = pyunits._analyse_share
+
+    def dies_in_worker(units: list[pyunits.Unit]) -> object:
+        if os.getpid() != parent:
+            os._exit(3)  # the worker process ends abruptly: the pool breaks
+        return analyse(units)
+
+    monkeypatch.setattr(pyunits, "_analyse_share", dies_in_worker)
+    assert _report_json(root) == serial
+
+
+def test_trees_are_released_after_each_unit(tmp_path: Path) -> None:
+    from sailint.collectors.pyresolve import CodeFacts
+    from sailint.config import Config
+    from sailint.project import Project
+
+    project = Project(_project(tmp_path / "repo", modules=4), Config())
+    results = pyunits.analyse(project, pyunits.units_of(project), [])
+    assert [s.path for s in results.summaries][:2] == ["src/pkg0/train_0.py", "src/pkg0/train_3.py"]
+    assert project.get(CodeFacts)._facts == {}
+    (summary,) = [s for s in results.summaries if s.path == "src/pkg1/train_1.py"]
+    assert summary.imports_any("transformers") and not summary.imports_any("trans")
+    assert [ref.repo_id for ref in summary.hub_refs] == ["org/model-1"]
+    assert [read[1:] for read in summary.env_reads] == [
+        (11, "reads OPENAI_API_KEY from the environment")
+    ]
