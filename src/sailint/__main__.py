@@ -1,5 +1,5 @@
 """Entry point for ``python -m sailint``."""
 
-from sailint.cli import main
+from sailint.entry import main
 
 raise SystemExit(main())

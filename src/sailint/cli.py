@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -205,7 +205,36 @@ def _scan_targets(
     return reports, fail_level
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _LazyGroup(click.Group):
+    """A group whose ``sailint.commands`` subcommands are imported only when named or listed.
+
+    Those modules import the scanner (collectors, packaging, ...) at their top; importing them
+    for every invocation cost more than ``sailint --version`` is allowed to take.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy: dict[str, str] = {}  # command name -> "module:attribute"
+
+    def add_lazy_command(self, name: str, target: str) -> None:
+        """Register ``target`` ("module:attribute", a click command) under ``name``."""
+        self.lazy[name] = target
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            import importlib
+
+            module_name, _, attribute = self.lazy[cmd_name].partition(":")
+            command = getattr(importlib.import_module(module_name), attribute)
+            assert isinstance(command, click.Command), self.lazy[cmd_name]
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="sailint")
 def cli() -> None:
     """sailint: find evidence of the secure-AI Guidelines, and their violations, in ML repositories."""
@@ -534,14 +563,11 @@ def explain(rule: str) -> None:
 
 
 def _register_commands() -> None:
-    """Attach the subcommands that live in ``sailint.commands`` (each imports little until run)."""
-    from sailint.commands.hash import hash_command
-    from sailint.commands.init import init_command
-    from sailint.commands.sbom import sbom_command
-
-    cli.add_command(hash_command)
-    cli.add_command(init_command)
-    cli.add_command(sbom_command)
+    """Attach the subcommands that live in ``sailint.commands`` (imported when first used)."""
+    assert isinstance(cli, _LazyGroup)
+    cli.add_lazy_command("hash", "sailint.commands.hash:hash_command")
+    cli.add_lazy_command("init", "sailint.commands.init:init_command")
+    cli.add_lazy_command("sbom", "sailint.commands.sbom:sbom_command")
 
 
 _register_commands()

@@ -175,14 +175,21 @@ def sync(directory: Path, rules: Sequence[RuleMeta], check: bool) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m sailint.docs [--check] [DIR]``: regenerate or verify docs/rules."""
-    from sailint.registry import load_rule_metas
+    """``python -m sailint.docs [--check] [DIR]``: regenerate or verify docs/rules and the index.
+
+    The rule index (``rules/index.json``, see ``sailint.ruleindex``) is generated from the rule
+    files too and lives next to them.
+    """
+    from sailint.registry import load_rule_metas, rules_dir
+    from sailint.ruleindex import INDEX_FILE, sync_index
 
     args = list(sys.argv[1:] if argv is None else argv)
     check = "--check" in args
     rest = [a for a in args if a != "--check"]
     directory = Path(rest[0]) if rest else Path(__file__).resolve().parents[2] / "docs" / "rules"
     stale = sync(directory, load_rule_metas(), check)
+    if sync_index(rules_dir(), check):
+        stale.append(INDEX_FILE)
     if stale and check:
         print("stale generated docs (run `python -m sailint.docs`): " + ", ".join(stale))
         return 1

@@ -269,9 +269,11 @@ def scan_project(
     mark = time.perf_counter()
     finalise(findings, selected, project)
     timings["finalise"] = time.perf_counter() - mark
-    from sailint.attestations import load_attestations
+    attestations: list[Attestation] = []
+    if not project.file_mode:  # attestations are project-wide: not read for given files
+        from sailint.attestations import load_attestations
 
-    attestations = [] if project.file_mode else load_attestations(project)
+        attestations = load_attestations(project)
     return Report(
         findings=findings,
         rules=selected,

@@ -5,13 +5,17 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import subprocess  # sailint: ignore[B404] only git ls-files, with a fixed argument list
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from sailint.model import Skipped
+
+if TYPE_CHECKING:  # imported where used: pathspec's import costs a pre-commit run ~10 ms
+    import pathspec
 
 log = logging.getLogger("sailint")
 
@@ -45,23 +49,48 @@ def find_repo_root(path: Path) -> str | None:
     return None
 
 
-def _git_listing(root: Path) -> list[str] | None:
-    """Tracked plus untracked-but-not-ignored files under ``root`` (relative), via git."""
-    try:
-        import git  # gitpython; imported here because it is slow to import
+# Above this many files given, one full listing beats pathspecs (and the command-line limit).
+MAX_PATHSPECS = 200
 
-        # Run in ``root`` itself so that git prints paths relative to the project.
-        output: str = git.cmd.Git(str(root)).ls_files(
-            "-z", "--cached", "--others", "--exclude-standard", "--deduplicate", "--", "."
+
+def _git_listing(root: Path, only: list[str] | None = None) -> list[str] | None:
+    """Tracked plus untracked-but-not-ignored files under ``root`` (relative), via git.
+
+    With ``only`` (project-relative paths), git is asked about those paths alone, which lists
+    the same of them as the full listing would, without listing (and sorting) every file.
+    """
+    # Run in ``root`` itself so that git prints paths relative to the project. A plain
+    # subprocess: importing gitpython alone costs more than a pre-commit run may take.
+    pathspecs = ["."] if only is None else [f":(literal){path}" for path in only]
+    command = [
+        os.environ.get("GIT_PYTHON_GIT_EXECUTABLE") or "git",  # as gitpython would run it
+        "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--deduplicate",
+        "--", *pathspecs,
+    ]  # fmt: skip
+    try:
+        # sailint: ignore[B603] git with fixed options; the paths are literal pathspecs after --
+        result = subprocess.run(
+            command,
+            cwd=root,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            env={**os.environ, "LANGUAGE": "C", "LC_ALL": "C"},
+            check=False,
         )
-    except Exception as error:  # gitpython raises many types; any failure means "walk instead"
+    except (OSError, ValueError) as error:  # no git, or an unusable root: walk instead
         log.debug("git listing failed under %s: %s", root, error)
         return None
+    if result.returncode != 0:
+        log.debug("git listing failed under %s: %s", root, result.stderr.decode(errors="replace"))
+        return None
+    output = result.stdout.decode(sys.getfilesystemencoding(), "surrogateescape")
     return [name for name in output.split("\0") if name]
 
 
 def _walk_listing(root: Path) -> Iterator[str]:
     """Every file below ``root`` not ignored by a .gitignore, without following links."""
+    import pathspec
+
     specs: dict[str, pathspec.GitIgnoreSpec] = {}
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         rel_dir = os.path.relpath(dirpath, root)
@@ -142,15 +171,23 @@ def build_inventory(
     restricts the inventory to those project-relative paths (the pre-commit file mode).
     """
     inventory = Inventory(repo_root=find_repo_root(root))
-    listing = _git_listing(root) if inventory.repo_root else None
+    wanted = set(only) if only is not None else None
+    listing = None
+    if inventory.repo_root:
+        few = wanted is not None and len(wanted) <= MAX_PATHSPECS
+        listing = _git_listing(root, sorted(wanted) if few and wanted is not None else None)
     if listing is None:
         listing = list(_walk_listing(root))
-    exclude_spec = pathspec.GitIgnoreSpec.from_lines(list(exclude))
-    wanted = set(only) if only is not None else None
+    patterns = list(exclude)
+    exclude_spec = None
+    if patterns:
+        import pathspec
+
+        exclude_spec = pathspec.GitIgnoreSpec.from_lines(patterns)
     for rel in sorted(set(listing)):
         if wanted is not None and rel not in wanted:
             continue
-        if exclude_spec.match_file(rel):
+        if exclude_spec is not None and exclude_spec.match_file(rel):
             inventory.excluded_count += 1
             continue
         entry = _classify(root, rel)

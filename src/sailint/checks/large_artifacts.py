@@ -41,8 +41,6 @@ class Storage:
 
     def __init__(self, project: Project) -> None:
         """Read every ``.gitattributes``, ``*.dvc`` and ``dvc.yaml`` of the project."""
-        import pathspec
-
         self.project = project
         self.lfs: list[tuple[str, Any]] = []
         for path in project.paths(".gitattributes"):
@@ -53,6 +51,8 @@ class Storage:
                 if len(fields) >= 2 and not fields[0].startswith("#") and "filter=lfs" in fields:
                     patterns.append(fields[0])
             if patterns:
+                import pathspec  # only for LFS patterns: its import costs a pre-commit run
+
                 self.lfs.append((base, pathspec.GitIgnoreSpec.from_lines(patterns)))
         self.dvc_outs: set[str] = set()
         for path in project.paths("*.dvc"):

@@ -356,10 +356,17 @@ def detectors_path() -> Path:
     return rules_dir() / DETECTORS_FILE
 
 
+try:  # libyaml's safe loader: the same data, about five times faster than yaml.safe_load
+    from yaml import CSafeLoader as _SAFE_LOADER
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader as _SAFE_LOADER  # type: ignore[assignment]
+
+
 @lru_cache(maxsize=4)
 def _load(path: str) -> DetectorSet:
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        # sailint: ignore[B506] _SAFE_LOADER is CSafeLoader or SafeLoader; bandit cannot tell
+        data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     except (OSError, yaml.YAMLError) as error:
         raise DetectorError(f"{path}: cannot load: {error}") from None
     if not isinstance(data, dict):
