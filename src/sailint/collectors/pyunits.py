@@ -15,9 +15,8 @@ import os
 import time
 import weakref
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sailint.collectors.envreads import EnvRead, env_reads
 from sailint.collectors.hubrefs import HubRef, code_refs
@@ -29,6 +28,9 @@ from sailint.context import RuleContext
 from sailint.model import Finding
 from sailint.project import Project, ProjectChanges, View
 from sailint.rulemeta import RuleMeta
+
+if TYPE_CHECKING:  # multiprocessing is imported only when workers start
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 log = logging.getLogger("sailint")
 
@@ -251,16 +253,17 @@ def start(project: Project, rules: list[RuleMeta]) -> None:
     pending = _Pending(rules)
     _PENDING[project] = pending
     workers = cores()
-    if not rules or project.file_mode:
+    if not rules or project.file_mode or workers < 2:
+        return
+    units = units_of(project)
+    sizes = {path: project.files[path].size for _, path in units}
+    if len(units) < PARALLEL_MIN_UNITS or sum(sizes.values()) < PARALLEL_MIN_BYTES:
         return
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
     if "fork" not in multiprocessing.get_all_start_methods():
         return  # spawned workers would rebuild the whole project: not worth it
-    units = units_of(project)
-    sizes = {path: project.files[path].size for _, path in units}
-    if workers < 2 or len(units) < PARALLEL_MIN_UNITS or sum(sizes.values()) < PARALLEL_MIN_BYTES:
-        return
     if any(rule.check == BANDIT_CHECK for rule in rules):
         from sailint.collectors.bandit_run import load_bandit
 
