@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import re
@@ -265,6 +266,7 @@ def scan_project(
             timings[f"rule:{rule.id}"] = time.perf_counter() - mark
     finally:
         pyunits.discard(project)
+        gc.unfreeze()  # frozen while Python units were analysed (collectors/pyunits.py)
     findings = [f for f in findings if f.location.path]
     mark = time.perf_counter()
     finalise(findings, selected, project)

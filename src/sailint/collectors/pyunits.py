@@ -177,6 +177,9 @@ def analyse(project: Project, units: list[Unit], rules: Iterable[RuleMeta]) -> U
     results = UnitResults()
     runner = _RuleRunner(project, rules, results)
     facts_cache = project.get(CodeFacts)
+    # Everything the scan holds so far lives until it ends: keep the cycle collector off it
+    # while thousands of units come and go (the engine unfreezes when the scan is over).
+    gc.freeze()
     for unit in units:
         source = _load(project, unit)
         if source is None:
