@@ -38,6 +38,7 @@ BANDIT_CHECK = "sailint.checks.bandit_rules:bandit_results"
 # Below this much code a process pool costs more than it saves.
 PARALLEL_MIN_BYTES = 400_000
 PARALLEL_MIN_UNITS = 24
+CLAIM_TIMEOUT = 30.0  # seconds
 Unit = tuple[str, str]  # (kind, path): kind is "module" or "notebook"
 
 
@@ -193,7 +194,9 @@ def analyse(project: Project, units: list[Unit], rules: Iterable[RuleMeta]) -> U
 
 # -- worker processes -------------------------------------------------------------------------
 
-_SHARED: dict[str, Any] = {}  # the project and rules a forked worker inherits
+_SHARED: dict[str, Any] = {}  # what forked workers inherit: project, rules, shares, counter
+
+Done = tuple[int, UnitResults, ProjectChanges]  # a share's index, results and project changes
 
 
 def _analyse_share(units: list[Unit]) -> tuple[UnitResults, ProjectChanges]:
@@ -203,8 +206,28 @@ def _analyse_share(units: list[Unit]) -> tuple[UnitResults, ProjectChanges]:
     return results, project.changes_since(mark)
 
 
-def _in_worker(units: list[Unit]) -> tuple[UnitResults, ProjectChanges]:
-    return _analyse_share(units)  # looked up at call time, in the worker
+def _claim() -> int | None:
+    """The index of the next share nobody has taken (workers and the main process alike)."""
+    counter = _SHARED["next"]
+    lock = counter.get_lock()
+    # A worker killed while holding the lock must not hang the scan: give up on claiming (the
+    # main process then analyses whatever was not returned).
+    if not lock.acquire(timeout=CLAIM_TIMEOUT):
+        return None
+    try:
+        index = int(counter.value)
+        counter.value = index + 1
+    finally:
+        lock.release()
+    return index if index < len(_SHARED["shares"]) else None
+
+
+def _in_worker() -> list[Done]:
+    """A worker's whole task: take shares until none is left."""
+    done: list[Done] = []
+    while (index := _claim()) is not None:
+        done.append((index, *_analyse_share(_SHARED["shares"][index])))
+    return done
 
 
 def _worker_started() -> None:
@@ -237,9 +260,8 @@ def _shares(units: list[Unit], sizes: dict[str, int], count: int) -> list[list[U
 @dataclass
 class _Pending:
     rules: list[RuleMeta]
-    shares: list[tuple[list[Unit], Future[tuple[UnitResults, ProjectChanges]]]] = field(
-        default_factory=list
-    )
+    shares: list[list[Unit]] = field(default_factory=list)
+    tasks: list[Future[list[Done]]] = field(default_factory=list)
     pool: ProcessPoolExecutor | None = None
 
 
@@ -271,12 +293,13 @@ def start(project: Project, rules: list[RuleMeta]) -> None:
         from sailint.collectors.bandit_run import load_bandit
 
         load_bandit(project)  # import bandit and its plugins once, before forking
-    _SHARED.update(project=project, rules=rules)
     context = multiprocessing.get_context("fork")
+    # Many small shares, taken one at a time by whoever is free (the main process too, once it
+    # needs the results): no core idles while another still has a queue of work.
+    pending.shares = _shares(units, sizes, workers * 8)
+    _SHARED.update(project=project, rules=rules, shares=pending.shares, next=context.Value("i", 0))
     pending.pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_started)
-    # Several shares per worker so that one slow share does not leave a core idle at the end.
-    for share in _shares(units, sizes, workers * 4):
-        pending.shares.append((share, pending.pool.submit(_in_worker, share)))
+    pending.tasks = [pending.pool.submit(_in_worker) for _ in range(workers)]
 
 
 class PythonUnits(View):
@@ -294,35 +317,49 @@ class PythonUnits(View):
 
     @classmethod
     def build(cls, project: Project) -> PythonUnits:
-        """See ``View.build``: wait for the workers, or analyse in-process."""
+        """See ``View.build``: take part in the workers' analysis and collect it, or do it all."""
         pending = _PENDING.pop(project, None) or _Pending([])
         if pending.pool is None:
             return cls(analyse(project, units_of(project), pending.rules))
-        results = UnitResults()
+        first_note = len(project.notifications)
+        by_share: dict[int, UnitResults] = {}
         try:
-            # Shares no worker has started yet are analysed here rather than waited for.
-            for share, future in pending.shares:
-                if future.cancel():
-                    results.add(analyse(project, share, pending.rules))
-            for share, future in pending.shares:
-                if future.cancelled():
-                    continue
+            while (index := _claim()) is not None:
+                by_share[index] = analyse(project, pending.shares[index], pending.rules)
+            for task in pending.tasks:
                 try:
-                    done, changes = future.result()
-                except Exception as error:  # a worker died (out of memory ...): redo its share here
-                    log.debug("Python analysis worker failed: %r; analysing in-process", error)
-                    results.add(analyse(project, share, pending.rules))
+                    done = task.result()
+                except Exception as error:  # a worker died (out of memory ...)
+                    log.debug("Python analysis worker failed: %r", error)
                     continue
-                results.add(done)
-                project.merge(changes)
+                for index, results, changes in done:
+                    by_share[index] = results
+                    project.merge(changes)
         finally:
             discard(project, pending)
+        for index, share in enumerate(pending.shares):
+            if index not in by_share:  # claimed by a worker that died: analysed here
+                by_share[index] = analyse(project, share, pending.rules)
+        results = UnitResults()
+        for index in sorted(by_share):
+            results.add(by_share[index])
+        # Which process analysed which share varies from run to run; the report must not.
+        project.notifications[first_note:] = sorted(
+            project.notifications[first_note:],
+            key=lambda n: (n.path or "", n.line or 0, n.level, n.message),
+        )
         return cls(results)
 
 
 def discard(project: Project, pending: _Pending | None = None) -> None:
     """Stop the workers of ``project``'s Python analysis (done, or never asked for)."""
     pending = pending or _PENDING.pop(project, None)
-    if pending is not None and pending.pool is not None:
-        pending.pool.shutdown(cancel_futures=True)
-        _SHARED.clear()
+    if pending is None or pending.pool is None:
+        return
+    counter = _SHARED.get("next")
+    if counter is not None and counter.get_lock().acquire(timeout=CLAIM_TIMEOUT):
+        counter.value = len(pending.shares)  # nothing more to take: workers finish now
+        counter.get_lock().release()
+    pending.pool.shutdown(wait=True)
+    pending.pool = None
+    _SHARED.clear()
