@@ -130,3 +130,23 @@ def test_trees_are_released_after_each_unit(tmp_path: Path) -> None:
     assert [read[1:] for read in summary.env_reads] == [
         (11, "reads OPENAI_API_KEY from the environment")
     ]
+
+
+def test_a_unit_the_analysis_fails_on_is_a_reported_skip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _project(tmp_path / "repo", modules=3)
+    real = pyunits.summarise
+
+    def fails_on_one(facts: object, project: object) -> object:
+        if getattr(facts, "source").path == "src/pkg1/train_1.py":  # noqa: B009
+            raise ValueError("unexpected node")
+        return real(facts, project)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pyunits, "summarise", fails_on_one)
+    report = scan(root)
+    skipped = {s.path: s.reason for s in report.skipped}
+    assert skipped["src/pkg1/train_1.py"].startswith("Python analysis failed (ValueError(")
+    paths = {f.location.path for f in report.findings}
+    assert "src/pkg0/train_0.py" in paths and "src/pkg1/train_1.py" not in paths
+    assert not [n for n in report.notifications if n.level == "error"]

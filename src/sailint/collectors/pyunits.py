@@ -185,9 +185,14 @@ def analyse(project: Project, units: list[Unit], rules: Iterable[RuleMeta]) -> U
         source = _load(project, unit)
         if source is None:
             continue
-        facts = facts_cache.of(source)
-        results.summaries.append(summarise(facts, project))
-        runner.run(source)
+        try:
+            facts = facts_cache.of(source)
+            results.summaries.append(summarise(facts, project))
+        except Exception as error:  # a bug on one odd unit must not cost the whole analysis
+            log.debug("Python analysis failed on %s", source.path, exc_info=True)
+            project.skip(source.path, f"Python analysis failed ({error!r}); not analysed")
+        else:
+            runner.run(source)
         facts_cache.release(source)
     return results
 
