@@ -267,6 +267,9 @@ def scan_project(
     finally:
         pyunits.discard(project)
         gc.unfreeze()  # frozen while Python units were analysed (collectors/pyunits.py)
+    if project.has_view(pyunits.PythonUnits):
+        for key, seconds in project.get(pyunits.PythonUnits).results.seconds.items():
+            timings[f"unit:{key}"] = seconds
     findings = [f for f in findings if f.location.path]
     mark = time.perf_counter()
     finalise(findings, selected, project)

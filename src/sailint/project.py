@@ -182,6 +182,10 @@ class Project:
         assert isinstance(cached, view)
         return cached
 
+    def has_view(self, view: type[View]) -> bool:
+        """True if the view was built during this scan."""
+        return view in self._views
+
     def skip(self, path: str, reason: str) -> None:
         """Record that ``path`` could not be (fully) analysed; the first reason wins."""
         self._skipped.setdefault(path, Skipped(path, reason))

@@ -39,6 +39,8 @@ BANDIT_CHECK = "sailint.checks.bandit_rules:bandit_results"
 PARALLEL_MIN_BYTES = 400_000
 PARALLEL_MIN_UNITS = 24
 CLAIM_TIMEOUT = 30.0  # seconds
+# Keys of UnitResults.seconds besides rule IDs.
+PARSE, FACTS, BANDIT = "(read and parse)", "(facts and summary)", "(bandit's walk)"
 Unit = tuple[str, str]  # (kind, path): kind is "module" or "notebook"
 
 
@@ -69,7 +71,8 @@ class UnitResults:
     summaries: list[UnitSummary] = field(default_factory=list)
     findings: dict[str, list[Finding]] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)  # rule id -> first error
-    seconds: dict[str, float] = field(default_factory=dict)  # rule id -> time in that rule
+    # CPU seconds per rule id, plus PARSE, FACTS and BANDIT, summed over every process.
+    seconds: dict[str, float] = field(default_factory=dict)
 
     def add(self, other: UnitResults) -> None:
         """Fold another share's results into these."""
@@ -147,7 +150,11 @@ class _RuleRunner:
             from sailint.collectors.bandit_run import BanditResults
 
             bandit = self.project.get(BanditResults)
-            if bandit.add(source, self.project):
+            started = time.process_time()
+            added = bandit.add(source, self.project)
+            seconds = self.results.seconds
+            seconds[BANDIT] = seconds.get(BANDIT, 0.0) + time.process_time() - started
+            if added:
                 for entry in self.bandit:
                     self._run_one(entry, source)
                 bandit.release(source.path)
@@ -160,7 +167,7 @@ class _RuleRunner:
         source: PythonSource,
     ) -> None:
         rule, ctx, check = entry
-        started = time.perf_counter()
+        started = time.process_time()
         try:
             found = list(check(source, ctx))
         except Exception as error:  # a bug in one rule must not lose the rest of the scan
@@ -170,7 +177,7 @@ class _RuleRunner:
         if found:
             self.results.findings.setdefault(rule.id, []).extend(found)
         seconds = self.results.seconds
-        seconds[rule.id] = seconds.get(rule.id, 0.0) + time.perf_counter() - started
+        seconds[rule.id] = seconds.get(rule.id, 0.0) + time.process_time() - started
 
 
 def analyse(project: Project, units: list[Unit], rules: Iterable[RuleMeta]) -> UnitResults:
@@ -181,13 +188,18 @@ def analyse(project: Project, units: list[Unit], rules: Iterable[RuleMeta]) -> U
     # Everything the scan holds so far lives until it ends: keep the cycle collector off it
     # while thousands of units come and go (the engine unfreezes when the scan is over).
     gc.freeze()
+    seconds = results.seconds
     for unit in units:
+        started = time.process_time()
         source = _load(project, unit)
+        loaded = time.process_time()
+        seconds[PARSE] = seconds.get(PARSE, 0.0) + loaded - started
         if source is None:
             continue
         try:
             facts = facts_cache.of(source)
             results.summaries.append(summarise(facts, project))
+            seconds[FACTS] = seconds.get(FACTS, 0.0) + time.process_time() - loaded
         except Exception as error:  # a bug on one odd unit must not cost the whole analysis
             log.debug("Python analysis failed on %s", source.path, exc_info=True)
             project.skip(source.path, f"Python analysis failed ({error!r}); not analysed")
