@@ -12,6 +12,8 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import signal
+import sys
 import time
 import weakref
 from collections.abc import Callable, Iterable
@@ -250,6 +252,9 @@ def _in_worker() -> list[Done]:
 def _worker_started() -> None:
     # The inherited heap (the scan so far) is never garbage: keep the collector off it.
     gc.freeze()
+    # Ctrl-C is the main process's business (it stops the scan and the workers with it); a
+    # worker would only print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def cores() -> int:
@@ -304,8 +309,13 @@ def start(project: Project, rules: list[RuleMeta]) -> None:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return  # spawned workers would rebuild the whole project: not worth it
+    # Spawned workers would rebuild the whole project (not worth it), and fork is only safe to
+    # rely on on Linux (macOS system libraries may not survive it).
+    if (
+        not sys.platform.startswith("linux")
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
+        return
     if any(rule.check == BANDIT_CHECK for rule in rules):
         from sailint.collectors.bandit_run import load_bandit
 
