@@ -150,3 +150,50 @@ def test_a_unit_the_analysis_fails_on_is_a_reported_skip(
     paths = {f.location.path for f in report.findings}
     assert "src/pkg0/train_0.py" in paths and "src/pkg1/train_1.py" not in paths
     assert not [n for n in report.notifications if n.level == "error"]
+
+
+def _children(pid: int) -> set[int]:
+    """Live child processes of ``pid`` (Linux /proc)."""
+    found = set()
+    for status in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = status.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(status.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_ctrl_c_during_a_parallel_scan_ends_cleanly(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    root = _project(tmp_path / "repo", modules=60)
+    filler = "\n".join(f"def helper_{n}(x):\n    return x * {n}\n" for n in range(400))
+    for path in (root / "src").rglob("train_*.py"):
+        path.write_text(path.read_text() + filler, encoding="utf-8")  # ~10 kB per module
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sailint", "scan", str(root), "--fail-on", "none", "-q"],
+        env={**os.environ, "SAILINT_JOBS": "2"},
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.monotonic() + 60
+    while len(_children(process.pid)) < 2 and time.monotonic() < deadline:
+        assert process.poll() is None, "the scan ended before its workers started"
+        time.sleep(0.05)
+    workers = _children(process.pid)
+    assert len(workers) >= 2
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C sends
+    _, stderr = process.communicate(timeout=60)
+    # sailint's own 130, or death by SIGINT when the signal lands while the interpreter unwinds:
+    # a shell reports both as 130.
+    assert process.returncode in (130, -signal.SIGINT), stderr.decode()[-3000:]
+    assert "Traceback" not in stderr.decode()
+    time.sleep(0.2)
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
