@@ -197,3 +197,24 @@ def test_ctrl_c_during_a_parallel_scan_ends_cleanly(tmp_path: Path) -> None:
     assert "Traceback" not in stderr.decode()
     time.sleep(0.2)
     assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+
+
+def test_a_python_check_that_cannot_be_imported_fails_only_its_rule(tmp_path: Path) -> None:
+    import dataclasses
+
+    from sailint.config import Config
+    from sailint.engine import scan_project
+    from sailint.registry import all_rules
+
+    root = _project(tmp_path / "repo", modules=2)
+    rules = [
+        dataclasses.replace(rule, python_check="sailint.checks.models_code:no_such_check")
+        if rule.id == "SAI308"
+        else rule
+        for rule in all_rules()
+        if rule.id in ("SAI307", "SAI308")
+    ]
+    report = scan_project(root, Config(), rules=rules)
+    assert {f.rule_id for f in report.findings} == {"SAI307"}
+    (error,) = [n for n in report.notifications if n.level == "error"]
+    assert error.message.startswith("rule SAI308 failed and its results are incomplete: check ")

@@ -132,19 +132,23 @@ class _RuleRunner:
     """Runs the scan's Python rules on one unit at a time and keeps their results."""
 
     def __init__(self, project: Project, rules: Iterable[RuleMeta], results: UnitResults) -> None:
-        from sailint.registry import resolve_check
+        from sailint.engine import python_check
+        from sailint.registry import RuleLoadError, resolve_check
 
         self.project = project
         self.results = results
         self.sai: list[tuple[RuleMeta, RuleContext, Callable[..., Iterable[Finding]]]] = []
         self.bandit: list[tuple[RuleMeta, RuleContext, Callable[..., Iterable[Finding]]]] = []
-        from sailint.engine import python_check
-
         for rule in rules:
             check = python_check(rule)
             if check is None:
                 continue
-            entry = (rule, RuleContext(rule, project), resolve_check(check))
+            try:
+                function = resolve_check(check)
+            except RuleLoadError as error:  # that rule fails (and says so), not the analysis
+                results.failures.setdefault(rule.id, str(error))
+                continue
+            entry = (rule, RuleContext(rule, project), function)
             (self.bandit if check == BANDIT_CHECK else self.sai).append(entry)
 
     def run(self, source: PythonSource) -> None:
