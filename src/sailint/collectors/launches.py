@@ -19,8 +19,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from sailint.collectors.dockerfiles import Dockerfile, Dockerfiles, Instruction, expand, run_shell
 from sailint.collectors.hubrefs import config_files
 from sailint.collectors.jsonpos import LineIndex, PosStr, json_problem, loads_with_positions
-from sailint.collectors.shell import Command, Word, parse_shell
-from sailint.collectors.shellsources import ShellCommands
+from sailint.collectors.shell import Command, Word
+from sailint.collectors.shellsources import ShellCommands, parse_mapped
 from sailint.collectors.workflows import Workflows
 from sailint.collectors.yamlnodes import YamlError, compose_documents, get, line, scalar_lines
 from sailint.project import Project, View
@@ -49,22 +49,6 @@ class Launch:
         return self.command.words
 
 
-def map_lines(text: str, lines: list[int]) -> list[Command]:
-    """Parse shell ``text`` and move its 1-based lines onto the file lines in ``lines``."""
-
-    def to_file(number: int) -> int:
-        return lines[min(max(number, 1), len(lines)) - 1] if lines else number
-
-    return [
-        replace(
-            command,
-            line=to_file(command.line),
-            words=[Word(w.text, w.raw, to_file(w.line)) for w in command.words],
-        )
-        for command in parse_shell(text).commands
-    ]
-
-
 def exec_form_words(instruction: Instruction) -> list[Word] | None:
     """The words of a JSON-array ``CMD`` / ``ENTRYPOINT``, each on its own file line."""
     try:
@@ -89,7 +73,7 @@ def _instruction_words(instruction: Instruction) -> list[Word]:
         return exec_form_words(instruction) or []
     words: list[Word] = []
     for text, lines in run_shell(instruction):
-        for command in map_lines(text, lines):
+        for command in parse_mapped(text, lines).commands:
             words.extend(command.words)
     return words
 
@@ -171,7 +155,7 @@ def _mapping_commands(path: str, node: MappingNode, file_lines: list[str]) -> It
             argv.extend(_sequence_words(value) or [])
         elif isinstance(value, ScalarNode) and value.tag.endswith(":str") and value.value:
             lines = scalar_lines(value, file_lines)
-            commands = map_lines(str(value.value), lines)
+            commands = parse_mapped(str(value.value), lines).commands
             for command in commands[:-1]:
                 yield Launch(path, "yaml", replace(command, env={**env, **command.env}), env_lines)
             if commands:

@@ -34,7 +34,12 @@ class Snippet:
 
 
 def _mapped(path: str, origin: str, text: str, lines: list[int]) -> Snippet:
-    """Parse ``text`` and move its 1-based lines onto file lines via ``lines``."""
+    """Parse ``text`` into a snippet of ``path`` with file lines (see ``parse_mapped``)."""
+    return Snippet(path, origin, parse_mapped(text, lines))
+
+
+def parse_mapped(text: str, lines: list[int]) -> ShellScript:
+    """Parse shell ``text`` and move its 1-based lines onto the file lines in ``lines``."""
     script = parse_shell(text)
 
     def to_file(number: int) -> int:
@@ -52,7 +57,7 @@ def _mapped(path: str, origin: str, text: str, lines: list[int]) -> Snippet:
         for pipeline in script.pipelines
     ]
     problems = [replace(p, line=to_file(p.line)) for p in script.problems]
-    return Snippet(path, origin, ShellScript(pipelines, problems))
+    return ShellScript(pipelines, problems)
 
 
 def _recipe(text: str, variables: dict[str, str]) -> str:
