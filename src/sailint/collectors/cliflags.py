@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from sailint.collectors.pyresolve import is_commit_sha
 from sailint.collectors.shell import Command, Word
 
 TRUE_WORDS = {"true", "yes", "on", "1", "y", "t"}
@@ -15,7 +16,6 @@ KEY_VALUE_LIST = re.compile(r"^[\w.-]+=[^\s,=]*(?:,[\w.-]+=[^\s,=]*)*$")
 TRUST_KEYS = ("trust_remote_code", "trust-remote-code")
 REVISION_FLAGS = {"--revision", "--code-revision", "--code_revision", "--model-revision"}
 REVISION_FLAGS |= {"--model_revision"}
-COMMIT_SHA = re.compile(r"^[0-9a-f]{40}$")
 PRINTERS = {"echo", "printf"}  # words they print are text, not flags
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 STREAMLIT_ENV = {
@@ -55,7 +55,7 @@ def kv_trust(pairs: dict[str, str]) -> str | None:
 def kv_revision(pairs: dict[str, str]) -> str | None:
     """A 40-hex ``revision=`` / ``code_revision=`` of a key=value list."""
     for key in ("code_revision", "revision"):
-        if COMMIT_SHA.match(pairs.get(key, "")):
+        if is_commit_sha(pairs.get(key, "")):
             return pairs[key]
     return None
 
@@ -67,7 +67,7 @@ def pinned_revision(words: list[Word]) -> str | None:
         if name in REVISION_FLAGS:
             if not equals:
                 value = words[index + 1].text if index + 1 < len(words) else ""
-            if COMMIT_SHA.match(value):
+            if is_commit_sha(value):
                 return value
         pairs = key_values(word.text)
         if pairs is not None and kv_revision(pairs):

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from sailint.collectors.jsonpos import LineIndex, PosStr, loads_with_positions
-from sailint.collectors.pyresolve import MISSING, UNKNOWN, CallSite, SourceFacts
+from sailint.collectors.pyresolve import MISSING, UNKNOWN, CallSite, SourceFacts, is_commit_sha
 from sailint.model import Location
 from sailint.project import Project, View
 
@@ -65,7 +65,7 @@ class HubRef:
     @property
     def pinned(self) -> bool:
         """True when the revision is an immutable 40-hex commit id."""
-        return self.revision is not None and bool(re.fullmatch(r"[0-9a-f]{40}", self.revision))
+        return is_commit_sha(self.revision)
 
 
 class LocalPaths(View):

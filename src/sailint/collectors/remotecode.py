@@ -10,7 +10,6 @@ from typing import Any
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from sailint.collectors.cliflags import (
-    COMMIT_SHA,
     TRUST_KEYS,
     key_values,
     kv_revision,
@@ -26,6 +25,7 @@ from sailint.collectors.jsonpos import (
     key_offset,
     loads_with_positions,
 )
+from sailint.collectors.pyresolve import is_commit_sha
 from sailint.collectors.yamlnodes import YamlError, compose_documents, line
 from sailint.project import Project, View
 
@@ -47,7 +47,7 @@ class RemoteCodeSetting:
 def _pinned(values: dict[str, Any]) -> str | None:
     for key in REVISION_KEYS:
         value = values.get(key)
-        if isinstance(value, str) and COMMIT_SHA.match(value):
+        if is_commit_sha(value):
             return value
     return None
 
