@@ -24,6 +24,7 @@ from sailint.collectors.envreads import EnvRead, env_reads
 from sailint.collectors.hubrefs import HubRef, code_refs
 from sailint.collectors.mlsignals import UnitSignals, unit_signals
 from sailint.collectors.notebooks import parse_notebook
+from sailint.collectors.pynames import ImportMap
 from sailint.collectors.pyresolve import CodeFacts, SourceFacts
 from sailint.collectors.python import PythonSource, load_module, module_paths, notebook_unit
 from sailint.context import RuleContext
@@ -53,18 +54,14 @@ class UnitSummary:
 
     path: str
     kind: str
-    import_targets: tuple[str, ...]
+    imports: ImportMap
     ml: UnitSignals
     hub_refs: tuple[HubRef, ...]
     env_reads: tuple[EnvRead, ...]
 
     def imports_any(self, *modules: str) -> bool:
         """True if the unit imports any of ``modules`` or one of their submodules."""
-        return any(
-            target == module or target.startswith(module + ".")
-            for target in self.import_targets
-            for module in modules
-        )
+        return any(self.imports.imports(module) for module in modules)
 
 
 @dataclass
@@ -91,19 +88,18 @@ class UnitResults:
 def summarise(facts: SourceFacts, project: Project) -> UnitSummary:
     """The summary of one unit; a unit too deeply nested to analyse keeps only its imports."""
     source = facts.source
-    targets = tuple(sorted(set(facts.imports.aliases.values())))
     try:
         return UnitSummary(
             source.path,
             source.kind,
-            targets,
+            facts.imports,
             unit_signals(facts),
             tuple(code_refs(facts, project)),
             tuple(env_reads(facts)),
         )
     except RecursionError:
         project.skip(source.path, "too deeply nested; ML signals and hub references not analysed")
-        return UnitSummary(source.path, source.kind, targets, UnitSignals(), (), ())
+        return UnitSummary(source.path, source.kind, facts.imports, UnitSignals(), (), ())
 
 
 def units_of(project: Project) -> list[Unit]:
