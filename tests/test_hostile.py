@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from helpers import write_files
+from helpers import scan, write_files
 
 from sailint.rulemeta import ExampleFile
 
@@ -88,3 +88,21 @@ def test_hostile_corpus_scans_in_bounded_time(tmp_path: Path) -> None:
             n["path"] == path for n in report["notifications"]
         ), f"{path} neither analysed with a result nor reported: {skipped}"
     assert elapsed < 600
+
+
+def test_a_billion_laughs_training_config_is_a_skip_for_every_config_reader(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    (root / "configs").mkdir(parents=True)
+    laughs = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for level in range(1, 9):
+        previous = chr(ord("a") + level - 1)
+        current = chr(ord("a") + level)
+        laughs.append(f"{current}: &{current} [{', '.join(['*' + previous] * 9)}]")
+    (root / "configs" / "sft.yaml").write_text(
+        "model_name_or_path: org/model\ntrust_remote_code: true\n"
+        "args: [streamlit, run, app.py]\n" + "\n".join(laughs) + "\n",
+        encoding="utf-8",
+    )
+    report = scan(root)
+    (skip,) = [s for s in report.skipped if s.path == "configs/sft.yaml"]
+    assert "billion-laughs" in skip.reason

@@ -13,6 +13,7 @@ import yaml
 
 from sailint.collectors.jsonpos import LineIndex, PosStr, loads_with_positions
 from sailint.collectors.pyresolve import MISSING, UNKNOWN, CallSite, SourceFacts, is_commit_sha
+from sailint.collectors.yamlnodes import ComposedYaml, YamlError
 from sailint.model import Location
 from sailint.project import Project, View
 
@@ -230,16 +231,14 @@ def _yaml_refs(path: str, text: str, project: Project) -> Iterator[HubRef]:
             return str(node.value), node.start_mark.line + 1, node.start_mark.column + 1
         return None
 
+    # Composed once for every config reader, by libyaml, with alias expansion bounded: a
+    # billion-laughs config is a reported skip, not an endless walk of shared nodes.
     try:
-        documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = f" at line {mark.line + 1}" if mark is not None else ""
-        project.skip(path, f"invalid YAML{line}; not analysed for hub references")
+        documents = project.get(ComposedYaml).documents(path, text)
+    except YamlError as error:
+        project.skip(path, f"{error}; not analysed for hub references")
         return
     for document in documents:
-        if document is None:
-            continue
         for pairs in _config_mappings(document):
             yield from _from_mapping(path, pairs, scalar, project)
 

@@ -22,7 +22,7 @@ from sailint.collectors.jsonpos import LineIndex, PosStr, json_problem, loads_wi
 from sailint.collectors.shell import Command, Word
 from sailint.collectors.shellsources import ShellCommands, parse_mapped
 from sailint.collectors.workflows import Workflows
-from sailint.collectors.yamlnodes import YamlError, compose_documents, get, line, scalar_lines
+from sailint.collectors.yamlnodes import ComposedYaml, YamlError, get, line, scalar_lines
 from sailint.project import Project, View
 
 # Words a YAML / JSON config must contain for its argv lists to matter to any rule using this view.
@@ -213,7 +213,7 @@ def _config_launches(project: Project) -> Iterator[Launch]:
             yield from json_commands(path, data, LineIndex(text))
             continue
         try:
-            roots = compose_documents(text)
+            roots = project.get(ComposedYaml).documents(path, text)
         except YamlError as error:
             project.skip(path, f"{error}; not analysed for command lines")
             continue

@@ -26,7 +26,7 @@ from sailint.collectors.jsonpos import (
     loads_with_positions,
 )
 from sailint.collectors.pyresolve import is_commit_sha
-from sailint.collectors.yamlnodes import YamlError, compose_documents, line
+from sailint.collectors.yamlnodes import ComposedYaml, YamlError, line
 from sailint.project import Project, View
 
 # transformers / axolotl / LLaMA-Factory spell the key with underscores, vLLM's --config YAML
@@ -134,7 +134,7 @@ class RemoteCodeConfigs(View):
                 settings.extend(json_settings(path, text, data))
                 continue
             try:
-                roots = compose_documents(text)
+                roots = project.get(ComposedYaml).documents(path, text)
             except YamlError as error:
                 project.skip(path, f"{error}; not analysed for trust_remote_code")
                 continue

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from sailint.project import Project, View
+
 # A document whose aliases expand to more nodes than this is rejected ("billion laughs").
 MAX_EXPANDED_NODES = 200_000
 # libyaml's composer keeps the same marks and styles and is about ten times faster.
@@ -135,3 +137,29 @@ def scalar_lines(node: ScalarNode, file_lines: list[str]) -> list[int]:
         result.append(found)
         cursor = found
     return result
+
+
+class ComposedYaml(View):
+    """YAML files composed once per scan, for every reader of the same config file."""
+
+    def __init__(self) -> None:
+        """Start with nothing composed."""
+        self._documents: dict[str, list[Node] | YamlError] = {}
+
+    @classmethod
+    def build(cls, project: Project) -> ComposedYaml:
+        """See ``View.build``: files are composed when first asked for."""
+        return cls()
+
+    def documents(self, path: str, text: str) -> list[Node]:
+        """``compose_documents(text)`` of the file at ``path``; raises the same YamlError."""
+        found = self._documents.get(path)
+        if found is None:
+            try:
+                found = compose_documents(text)
+            except YamlError as error:
+                found = error
+            self._documents[path] = found
+        if isinstance(found, YamlError):
+            raise found
+        return found
