@@ -8,7 +8,7 @@ from pathlib import Path
 from helpers import scan, write_files
 
 from sailint.collectors.notebooks import parse_notebook
-from sailint.collectors.python import PythonSources
+from sailint.collectors.pyunits import load_unit, units_of
 from sailint.config import Config
 from sailint.project import Project
 from sailint.rulemeta import ExampleFile
@@ -72,7 +72,9 @@ def test_python_view_maps_notebook_code_and_keeps_magics(tmp_path: Path) -> None
     text = json.dumps(NOTEBOOK, indent=1)
     (tmp_path / "nb.ipynb").write_text(text)
     project = Project(tmp_path, Config())
-    (source,) = project.get(PythonSources).sources
+    (unit,) = units_of(project)
+    source = load_unit(project, unit)
+    assert source is not None
     assert source.kind == "notebook"
     assert [m.text for m in source.magics] == ["!pip install transformers"]
     assert source.magics[0].location.line == _lines_of(text, "!pip")
@@ -104,7 +106,7 @@ def test_broken_notebooks_are_reported_not_fatal(tmp_path: Path) -> None:
         ],
     )
     project = Project(tmp_path, Config())
-    assert project.get(PythonSources).sources == []
+    assert [load_unit(project, unit) for unit in units_of(project)] == [None] * 4
     reasons = {s.path: s.reason for s in project.skipped()}
     assert reasons["broken.ipynb"].startswith("invalid notebook JSON at line 3")
     assert reasons["notanotebook.ipynb"] == "not a Jupyter notebook (no 'cells' list)"
@@ -122,6 +124,7 @@ def test_python_syntax_errors_and_python2_are_skipped(tmp_path: Path) -> None:
         ],
     )
     project = Project(tmp_path, Config())
-    assert sorted(s.path for s in project.get(PythonSources).sources) == ["bin/tool", "ok.py"]
+    loaded = [load_unit(project, unit) for unit in units_of(project)]
+    assert sorted(s.path for s in loaded if s is not None) == ["bin/tool", "ok.py"]
     reasons = {s.path: s.reason for s in project.skipped()}
     assert "looks like Python 2" in reasons["legacy.py"]

@@ -8,9 +8,9 @@ import re
 import warnings
 from dataclasses import dataclass, field
 
-from sailint.collectors.notebooks import Notebook, Notebooks
+from sailint.collectors.notebooks import Notebook
 from sailint.model import Location
-from sailint.project import Project, View
+from sailint.project import Project
 
 PYTHON_PATTERNS = ("*.py", "*.pyw")
 # IPython lines that are not Python: shell escapes, magics, help queries.
@@ -157,13 +157,6 @@ def notebook_unit(project: Project, notebook: Notebook) -> PythonSource | None:
     return PythonSource(notebook.path, code.text, tree, "notebook", code.line_map, code.magics)
 
 
-def notebook_source(project: Project, notebook_path: str) -> PythonSource | None:
-    """The parsed code of the project's notebook at ``notebook_path`` (None if not Python)."""
-    notebooks = project.get(Notebooks)
-    notebook = next((nb for nb in notebooks.notebooks if nb.path == notebook_path), None)
-    return notebook_unit(project, notebook) if notebook is not None else None
-
-
 def module_paths(project: Project) -> list[str]:
     """Python modules of the project: ``*.py``/``*.pyw`` and extensionless Python scripts."""
     candidates = set(project.paths(*PYTHON_PATTERNS))
@@ -189,29 +182,3 @@ def load_module(project: Project, path: str) -> PythonSource | None:
         project.skip(path, f"Python file cannot be parsed: {type(error).__name__}")
         return None
     return PythonSource(path, text, tree)
-
-
-class PythonSources(View):
-    """Every Python module and Python notebook of the project, parsed and held together.
-
-    The scan itself analyses units one at a time (collectors/pyunits.py) and never holds every
-    tree; this view is for callers that want all of them at once.
-    """
-
-    def __init__(self, sources: list[PythonSource]) -> None:
-        """Hold the parsed units."""
-        self.sources = sources
-
-    @classmethod
-    def build(cls, project: Project) -> PythonSources:
-        """See ``View.build``; syntax errors and unreadable files become reported skips."""
-        sources = [
-            source
-            for path in module_paths(project)
-            if (source := load_module(project, path)) is not None
-        ]
-        for notebook in project.get(Notebooks).notebooks:
-            unit = notebook_unit(project, notebook)
-            if unit is not None:
-                sources.append(unit)
-        return cls(sources)

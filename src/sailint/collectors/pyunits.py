@@ -109,7 +109,8 @@ def units_of(project: Project) -> list[Unit]:
     ]
 
 
-def _load(project: Project, unit: Unit) -> PythonSource | None:
+def load_unit(project: Project, unit: Unit) -> PythonSource | None:
+    """Read and parse one unit; what cannot be read or parsed is a reported skip."""
     kind, path = unit
     if kind == "module":
         return load_module(project, path)
@@ -212,7 +213,7 @@ def _analyse_units(
             # of the parse timings, where the collector's own schedule had put half of it).
             gc.collect()
         started = time.process_time()
-        source = _load(project, unit)
+        source = load_unit(project, unit)
         loaded = time.process_time()
         seconds[PARSE] = seconds.get(PARSE, 0.0) + loaded - started
         if source is None:
