@@ -301,6 +301,7 @@ def _shares(units: list[Unit], sizes: dict[str, int], count: int) -> list[list[U
 @dataclass
 class _Pending:
     rules: list[RuleMeta]
+    units: list[Unit] | None = None  # listed once by ``start`` when it looked
     shares: list[list[Unit]] = field(default_factory=list)
     tasks: list[Future[list[Done]]] = field(default_factory=list)
     pool: ProcessPoolExecutor | None = None
@@ -321,7 +322,7 @@ def start(project: Project, rules: list[RuleMeta]) -> None:
     workers = cores()
     if not rules or project.file_mode or workers < 2:
         return
-    units = units_of(project)
+    units = pending.units = units_of(project)
     sizes = {path: project.files[path].size for _, path in units}
     if len(units) < PARALLEL_MIN_UNITS or sum(sizes.values()) < PARALLEL_MIN_BYTES:
         return
@@ -366,7 +367,8 @@ class PythonUnits(View):
         """See ``View.build``: take part in the workers' analysis and collect it, or do it all."""
         pending = _PENDING.pop(project, None) or _Pending([])
         if pending.pool is None:
-            return cls(analyse(project, units_of(project), pending.rules))
+            units = pending.units if pending.units is not None else units_of(project)
+            return cls(analyse(project, units, pending.rules))
         first_note = len(project.notifications)
         by_share: dict[int, UnitResults] = {}
         try:
