@@ -140,3 +140,73 @@ def test_generated_bandit_rules_are_up_to_date() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+_LOAD_AND_SCAN = """
+import json, sys
+mode = sys.argv[1]
+if mode == "plain":
+    import bandit  # noqa: F401  # the package import, stevedore and all
+elif mode == "fallback":
+    from sailint.collectors import banditload
+
+    def broken(package_dir):
+        raise ImportError("no entry points here")
+
+    banditload._entry_points = broken
+from sailint.collectors.bandit_run import BanditSettings, _bandit, scan_text
+
+loader = _bandit("extension_loader")
+manager = loader.MANAGER
+code = open(sys.argv[2], encoding="utf-8").read()
+issues = scan_text("m.py", code, BanditSettings())
+print(json.dumps({
+    "plugins": sorted((p.name, p.plugin._test_id) for p in manager.plugins),
+    "blacklist": sorted((node, t["id"]) for node, tests in manager.blacklist.items() for t in tests),
+    "issues": sorted((i.test_id, i.line, i.column, i.severity, i.text) for i in issues),
+    "cli_modules_loaded": sorted({"rich", "stevedore", "importlib.metadata"} & set(sys.modules)),
+}))
+"""
+
+
+def test_lean_bandit_import_loads_the_same_tests_as_the_package_import(tmp_path: Path) -> None:
+    import json
+
+    code = tmp_path / "m.py"
+    code.write_text(
+        "import pickle, subprocess, yaml, hashlib\n"
+        "from flask import Flask\n"
+        "subprocess.call('ls', shell=True)\n"
+        "yaml.load(open('c.yml'))\n"
+        "hashlib.md5(b'x')\n"
+        "password = 'hunter2'\n"
+        "Flask(__name__).run(debug=True, host='0.0.0.0')\n"
+        "eval(input())\n",
+        encoding="utf-8",
+    )
+
+    def run(mode: str) -> dict[str, list[object]]:
+        result = subprocess.run(
+            [sys.executable, "-c", _LOAD_AND_SCAN, mode, str(code)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        loaded: dict[str, list[object]] = json.loads(result.stdout)
+        return loaded
+
+    lean, plain, fallback = run("lean"), run("plain"), run("fallback")
+    # the lean import skipped bandit's CLI machinery; the other two loaded it
+    assert lean.pop("cli_modules_loaded") == []
+    assert plain.pop("cli_modules_loaded") == ["importlib.metadata", "rich", "stevedore"]
+    assert "stevedore" in fallback.pop("cli_modules_loaded")
+    assert lean == plain == fallback
+    assert len(lean["plugins"]) > 30 and len(lean["blacklist"]) > 30
+    assert {issue[0] for issue in lean["issues"]} >= {
+        "B602",
+        "B506",
+        "B324",
+        "B105",
+        "B201",
+        "B307",
+    }

@@ -107,12 +107,16 @@ def _bandit(module: str) -> Any:
     import importlib
     import warnings
 
-    # Bandit's extension loader also loads its output-format plugins; one of them needs
+    from sailint.collectors.banditload import import_bandit_core
+
+    # If bandit is imported as a package after all (banditload falls back), its extension
+    # loader also loads its output-format plugins; one of them needs
     # `sarif_om`, which sailint does not install (it writes its own SARIF). stevedore logs that
     # failure as an error on stderr, which would look like a problem of the scan.
     logging.getLogger("stevedore.extension").setLevel(logging.CRITICAL)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # stevedore deprecation noise on bandit's import
+        import_bandit_core()
         return importlib.import_module(f"bandit.core.{module}")
 
 
@@ -165,8 +169,11 @@ def scan_text(
     """
     import tokenize
 
-    b_manager, meta_ast = _bandit("manager"), _bandit("meta_ast")
-    metrics, node_visitor = _bandit("metrics"), _bandit("node_visitor")
+    meta_ast, metrics, node_visitor = (
+        _bandit("meta_ast"),
+        _bandit("metrics"),
+        _bandit("node_visitor"),
+    )
 
     testset = _tester(settings)
     data = text.encode("utf-8")
@@ -174,6 +181,7 @@ def scan_text(
     # Bandit tokenizes every file to find `# nosec` comments; its pattern is case-sensitive, so
     # a unit without the word cannot have one and skips a tokenizer pass (same results).
     if "nosec" in text:
+        b_manager = _bandit("manager")  # bandit's CLI module: imported only when needed
         try:
             for token in tokenize.tokenize(io.BytesIO(data).readline):
                 if token.type == tokenize.COMMENT:
