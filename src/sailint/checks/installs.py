@@ -7,8 +7,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from packaging.requirements import InvalidRequirement, Requirement
-
 from sailint.collectors.shell import Command
 from sailint.collectors.shellsources import ShellCommands, Snippet
 from sailint.context import RuleContext
@@ -113,6 +111,8 @@ def _target_pinned(target: str, tool: str) -> bool | None:
         return bool(re.match(r"^[\w.\-\[\],]+(@|==)\s*v?\d[\w.+!-]*$", target))
     if re.search(r"===?\s*\$", target):
         return True  # an exact pin whose version is a variable (``torch==$TORCH_VERSION``)
+    from packaging.requirements import InvalidRequirement, Requirement  # a pip target seen
+
     try:
         requirement = Requirement(target)
     except InvalidRequirement:

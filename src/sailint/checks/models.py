@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from sailint.collectors.modelfiles import ModelArtifact, ModelFiles
 from sailint.collectors.pickle_policy import DANGEROUS, UNKNOWN
-from sailint.collectors.pickles import Import
 from sailint.context import RuleContext
 from sailint.model import Finding, Level
+
+if TYPE_CHECKING:
+    from sailint.collectors.pickles import Import
 
 PICKLE_EXTENSIONS = (".pt", ".pth", ".ckpt", ".pkl", ".pickle", ".joblib", ".dill")
 NAMED_AT_MOST = 8

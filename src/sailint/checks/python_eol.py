@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
-
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.version import Version
+from typing import TYPE_CHECKING
 
 from sailint.collectors.dependencies import Dependencies
 from sailint.context import RuleContext
 from sailint.model import Finding
 from sailint.suppress import today
+
+if TYPE_CHECKING:
+    from packaging.specifiers import SpecifierSet
 
 # End of life of each CPython minor version (https://devguide.python.org/versions/). Releases
 # after the last row are assumed supported. Review this table when a version reaches its end.
@@ -60,6 +61,8 @@ def _poetry_to_pep440(part: str) -> str:
 
 def _specifier_sets(text: str) -> list[SpecifierSet]:
     """The alternatives of a requires-python (``||`` separates Poetry alternatives)."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet  # only when a file has one
+
     result = []
     for alternative in text.split("||"):
         parts = [_poetry_to_pep440(p) for p in alternative.split(",") if p.strip()]
@@ -72,6 +75,8 @@ def _specifier_sets(text: str) -> list[SpecifierSet]:
 
 def admitted(text: str) -> list[tuple[int, int]] | None:
     """Minor versions a requires-python admits (None when it cannot be read)."""
+    from packaging.version import Version
+
     sets = _specifier_sets(text)
     if not sets:
         return None

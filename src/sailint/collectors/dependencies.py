@@ -7,12 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sailint.collectors.manifests.base import Dependency, Manifest, Problem
-from sailint.collectors.manifests.conda import read_conda_lock, read_environment
-from sailint.collectors.manifests.locks import read_pipfile_lock, read_toml_lock
-from sailint.collectors.manifests.pyproject import read_pipfile, read_pyproject
-from sailint.collectors.manifests.requirements import read_requirements, resolve_include
-from sailint.collectors.manifests.setuptools import read_setup_cfg, read_setup_py
 from sailint.project import Project, View
+
+# The format readers (and ``packaging``, pip-requirements-parser, PyYAML behind them) are
+# imported when a file of their format is present: a pre-commit run on a few Python files
+# reads no manifest and should not pay for their imports.
 
 __all__ = ["Dependencies", "Dependency", "Manifest", "Problem"]
 
@@ -36,25 +35,31 @@ Reader = Callable[[str, str], tuple[Manifest, list[Problem]]]
 
 def _reader_for(name: str) -> tuple[str, Reader] | None:
     """The format and reader of a manifest file name (requirements files are handled apart)."""
-    if name == "pyproject.toml":
-        return "pyproject", read_pyproject
-    if name == "setup.cfg":
-        return "setup.cfg", read_setup_cfg
-    if name == "setup.py":
-        return "setup.py", read_setup_py
-    if name == "Pipfile":
-        return "pipfile", read_pipfile
-    if name == "Pipfile.lock":
-        return "pipfile.lock", read_pipfile_lock
-    if name in LOCK_FORMATS:
-        fmt = LOCK_FORMATS[name]
-        return fmt, lambda path, text: read_toml_lock(path, text, fmt)
-    if PYLOCK.match(name):
-        return "pylock", lambda path, text: read_toml_lock(path, text, "pylock")
-    if CONDA_LOCK.match(name):
-        return "conda-lock", read_conda_lock
-    if ENVIRONMENT.match(name):
-        return "conda-env", read_environment
+    if name in ("pyproject.toml", "Pipfile"):
+        from sailint.collectors.manifests import pyproject
+
+        if name == "Pipfile":
+            return "pipfile", pyproject.read_pipfile
+        return "pyproject", pyproject.read_pyproject
+    if name in ("setup.cfg", "setup.py"):
+        from sailint.collectors.manifests import setuptools
+
+        if name == "setup.py":
+            return "setup.py", setuptools.read_setup_py
+        return "setup.cfg", setuptools.read_setup_cfg
+    if name == "Pipfile.lock" or name in LOCK_FORMATS or PYLOCK.match(name):
+        from sailint.collectors.manifests import locks
+
+        if name == "Pipfile.lock":
+            return "pipfile.lock", locks.read_pipfile_lock
+        fmt = LOCK_FORMATS.get(name, "pylock")
+        return fmt, lambda path, text: locks.read_toml_lock(path, text, fmt)
+    if CONDA_LOCK.match(name) or ENVIRONMENT.match(name):
+        from sailint.collectors.manifests import conda
+
+        if CONDA_LOCK.match(name):
+            return "conda-lock", conda.read_conda_lock
+        return "conda-env", conda.read_environment
     return None
 
 
@@ -97,6 +102,10 @@ class Dependencies(View):
         """Requirements files by name, then every ``-r``/``-c`` target, cycles reported."""
         queue = [p for p in sorted(project.files) if REQUIREMENTS_NAME.search(p)]
         queue = [p for p in queue if p.rsplit("/", 1)[-1].lower() != "manifest.in"]
+        if not queue:
+            return
+        from sailint.collectors.manifests.requirements import read_requirements, resolve_include
+
         read: dict[str, Manifest] = {}
         constraints: set[str] = set()
         while queue:
@@ -123,6 +132,8 @@ class Dependencies(View):
         self._report_cycles(project, read)
 
     def _report_cycles(self, project: Project, read: dict[str, Manifest]) -> None:
+        from sailint.collectors.manifests.requirements import resolve_include
+
         edges = {
             path: [(resolve_include(path, t), line) for _, line, t in m.includes]
             for path, m in read.items()

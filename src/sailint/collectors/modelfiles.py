@@ -5,11 +5,16 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from sailint.collectors.artifacts import Analyser, Analysis, Limits
 from sailint.collectors.mlsignals import LFS_POINTER, is_model_artifact
 from sailint.collectors.modelformats import GGUF_MAGICS, HDF5_MAGIC, NPY_MAGIC
 from sailint.project import Project, View
+
+if TYPE_CHECKING:
+    # The analysers (pickle walker, archive readers) are imported when a candidate file is
+    # found: a pre-commit run on a few source files has none.
+    from sailint.collectors.artifacts import Analysis
 
 # Extensions worth opening even when the name alone does not say "model".
 SNIFF_EXTENSIONS = (".bin", ".npy", ".npz", ".zip", ".tar", ".dat", ".data", ".model", ".h5")
@@ -72,7 +77,6 @@ class ModelFiles(View):
     def build(cls, project: Project) -> ModelFiles:
         """See ``View.build``."""
         view = cls()
-        limits = Limits()
         for path, entry in sorted(project.files.items()):
             named = is_model_artifact(path)
             lower = path.lower()
@@ -83,12 +87,14 @@ class ModelFiles(View):
                 continue
             pointer = read_lfs_pointer(project, path) if named else None
             if pointer is not None:
+                from sailint.collectors.artifacts import Analysis
+
                 project.claim(path)
                 view.artifacts.append(ModelArtifact(path, Analysis(kind="lfs-pointer"), pointer))
                 continue
             if not (named or lower.endswith(SNIFF_EXTENSIONS) or _magic_says_model(head)):
                 continue
-            analysis = _analyse(entry.abspath, path, entry.size, limits)
+            analysis = _analyse(entry.abspath, path, entry.size)
             if analysis is None:
                 project.skip(path, "unreadable model file")
                 continue
@@ -110,10 +116,12 @@ class ModelFiles(View):
         return next((a for a in self.artifacts if a.path == path), None)
 
 
-def _analyse(abspath: str, path: str, size: int, limits: Limits) -> Analysis | None:
+def _analyse(abspath: str, path: str, size: int) -> Analysis | None:
+    from sailint.collectors.artifacts import Analyser, Analysis, Limits
+
     try:
         with open(abspath, "rb") as handle:
-            return Analyser(limits).run_file(handle, path.rsplit("/", 1)[-1], size)
+            return Analyser(Limits()).run_file(handle, path.rsplit("/", 1)[-1], size)
     except OSError:
         return None
     except Exception as error:  # a parser bug on one hostile file must not lose the others

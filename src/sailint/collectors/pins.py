@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import dataclass
-from typing import Any
-
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.version import InvalidVersion, Version
+from typing import TYPE_CHECKING, Any
 
 from sailint.project import Project, View
+
+if TYPE_CHECKING:
+    from packaging.version import Version
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -36,6 +36,9 @@ def _normalise(name: str) -> str:
 
 
 def _version(text: str) -> Version | None:
+    # packaging is imported when a pin is read, not with every scan (pre-commit runs)
+    from packaging.version import InvalidVersion, Version
+
     try:
         return Version(text)
     except InvalidVersion:
@@ -46,6 +49,8 @@ def _from_requirement(line: str, path: str) -> PinnedVersion | None:
     text = line.split(" #", 1)[0].strip()
     if not text or text.startswith(("#", "-")):
         return None
+    from packaging.requirements import InvalidRequirement, Requirement
+
     try:
         requirement = Requirement(text)
     except InvalidRequirement:

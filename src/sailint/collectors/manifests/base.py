@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from packaging.utils import canonicalize_name
-
 HEX40 = re.compile(r"^[0-9a-f]{40}$")
 
 
@@ -20,6 +18,9 @@ def redact(text: str) -> str:
 
 def normalise(name: str) -> str:
     """PEP 503 normalised project name (``Foo_Bar`` -> ``foo-bar``)."""
+    # imported here: this module is loaded by every scan, packaging only when names are read
+    from packaging.utils import canonicalize_name
+
     return str(canonicalize_name(name))
 
 
