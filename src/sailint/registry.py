@@ -140,8 +140,9 @@ REQUIRED_KEYS = (
 
 def _schema_errors(base: Path, documents: dict[str, Any]) -> str | None:
     """Full JSON-schema validation (slow to import: used by tests and for user rule dirs)."""
-    import jsonschema
+    from sailint.schemaformats import import_jsonschema
 
+    jsonschema = import_jsonschema()
     validator = jsonschema.Draft202012Validator(_schema(base))
     for name, data in documents.items():
         errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))

@@ -97,8 +97,11 @@ def parse_cyclonedx_json(text: str, document: SbomDocument) -> None:
 
 
 @functools.cache
-def _validator(output: str, spec_version: str) -> Any:
+def strict_validator(output: str, spec_version: str) -> Any:
     """A (cached: schema loading is slow) strict validator; raises ValueError if unknown."""
+    from sailint.schemaformats import import_jsonschema
+
+    import_jsonschema()  # before cyclonedx imports it: without the 2-second IRI grammar
     from cyclonedx.schema import OutputFormat, SchemaVersion
     from cyclonedx.validation import make_schemabased_validator
     from cyclonedx.validation.json import JsonStrictValidator
@@ -111,7 +114,7 @@ def _validator(output: str, spec_version: str) -> Any:
 
 def _validate_json(text: str, data: Any, document: SbomDocument, index: LineIndex) -> None:
     try:
-        validator = _validator("json", document.spec_version)
+        validator = strict_validator("json", document.spec_version)
     except (ValueError, KeyError):
         line = json_line(data, ["specVersion"], index)
         document.errors.append(
@@ -168,7 +171,7 @@ def parse_cyclonedx_xml(text: str, document: SbomDocument) -> None:
             )
         )
     try:
-        validator = _validator("xml", document.spec_version)
+        validator = strict_validator("xml", document.spec_version)
     except (ValueError, KeyError):
         document.errors.append(
             (root.sourceline or 1, f"namespace {namespace!r} is not a known CycloneDX version")

@@ -171,15 +171,15 @@ def build_bom(project: Project) -> Bom:
 def render(bom: Bom) -> str:
     """CycloneDX 1.6 JSON, checked with the library's strict validator before it is returned."""
     from cyclonedx.output.json import JsonV1Dot6
-    from cyclonedx.schema import SchemaVersion
-    from cyclonedx.validation.json import JsonStrictValidator
+
+    from sailint.collectors.sbomparse import strict_validator
 
     with warnings.catch_warnings():
         # The dependency graph is left out on purpose (lockfiles differ in how they record it);
         # the library warns that the root component then has no dependencies.
         warnings.simplefilter("ignore", UserWarning)
         text = JsonV1Dot6(bom).output_as_string(indent=2)
-    error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(text)
+    error = strict_validator("json", "1.6").validate_str(text)
     if error is not None:  # a bug in the builder, never the user's fault
         raise RuntimeError(f"generated SBOM failed validation: {error.data.message}")
     return text + "\n"
