@@ -218,3 +218,55 @@ def test_a_python_check_that_cannot_be_imported_fails_only_its_rule(tmp_path: Pa
     assert {f.rule_id for f in report.findings} == {"SAI307"}
     (error,) = [n for n in report.notifications if n.level == "error"]
     assert error.message.startswith("rule SAI308 failed and its results are incomplete: check ")
+
+
+def test_rules_that_need_python_results_run_after_the_others_with_the_same_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sailint import engine
+
+    root = _project(tmp_path / "repo")
+    (root / "configs").mkdir()
+    (root / "configs" / "train.yaml").write_text(
+        "model_name_or_path: org/base-model\nlr: [1e-4\n", encoding="utf-8"
+    )
+    ran: list[tuple[str, str]] = []
+    python_rules: set[str] = set()
+    run_rule = engine.run_rule
+
+    def recording(rule: engine.RuleMeta, project: engine.Project) -> list[engine.Finding]:
+        if engine._is_python_rule(rule):
+            python_rules.add(rule.id)
+        try:
+            found = run_rule(rule, project)
+        except pyunits.AnalysisPending:
+            ran.append((rule.id, "stopped"))
+            raise
+        ran.append((rule.id, "ran"))
+        return found
+
+    monkeypatch.setattr(engine, "run_rule", recording)
+    _parallel(monkeypatch)
+    deferred = _report_json(root)
+    stopped = [rule for rule, outcome in ran if outcome == "stopped"]
+    assert "SAI108" in stopped  # it reads hub references, those of Python code among them
+    second_start = ran.index((stopped[0], "ran"))
+    first_pass, second_pass = [r for r, _ in ran[:second_start]], [r for r, _ in ran[second_start:]]
+    # the second pass: the stopped rules in their order, then the Python rules; each rule ran once
+    assert second_pass[: len(stopped)] == stopped
+    assert set(second_pass[len(stopped) :]) == python_rules
+    assert not python_rules & set(first_pass)
+    completed = [rule for rule, outcome in ran if outcome == "ran"]
+    assert len(completed) == len(set(completed)) == len({rule for rule, _ in ran})
+
+    ran.clear()
+    monkeypatch.setattr(pyunits, "defer", lambda project, deferring: None)
+    not_deferred = _report_json(root)
+    assert not any(outcome == "stopped" for _, outcome in ran)
+    assert deferred["findings"] == not_deferred["findings"]
+    assert deferred["findings"]
+    # the same notes, each once (the YAML error of the config among them)
+    notes = [json.dumps(note, sort_keys=True) for note in deferred["notifications"]]  # type: ignore[attr-defined]
+    again = [json.dumps(note, sort_keys=True) for note in not_deferred["notifications"]]  # type: ignore[attr-defined]
+    assert sorted(notes) == sorted(again)
+    assert len(set(notes)) == len(notes)

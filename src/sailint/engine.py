@@ -195,6 +195,7 @@ def run_rule(rule: RuleMeta, project: Project) -> list[Finding]:
             for unit in _units(rule, project):
                 findings.extend(check(*unit, ctx))
     except Exception as error:  # a bug in one rule must not lose the rest of the scan
+        # (pyunits.AnalysisPending is no Exception: it goes to scan_project)
         log.debug("rule %s crashed", rule.id, exc_info=True)
         project.notify("error", f"rule {rule.id} failed and its results are incomplete: {error!r}")
     return findings
@@ -230,6 +231,10 @@ def finalise(findings: list[Finding], rules: Sequence[RuleMeta], project: Projec
     return findings
 
 
+def _add_time(timings: dict[str, float], key: str, since: float) -> None:
+    timings[key] = timings.get(key, 0.0) + time.perf_counter() - since
+
+
 def scan_project(
     root: Path,
     config: Config,
@@ -252,21 +257,39 @@ def scan_project(
     from sailint.collectors import pyunits
 
     # Python rules run unit by unit, in worker processes on a large project, while the other
-    # rules run here.
+    # rules run here: first those that need no Python results, then those that do (a rule that
+    # asks for them in the first pass is stopped and run again in the second).
     pyunits.start(project, [rule for rule in selected if _is_python_rule(rule)])
-    # Rules that need no Python results go first: they run while the workers parse.
-    ordered = sorted(selected, key=_is_python_rule)
+    later: list[RuleMeta] = [rule for rule in selected if _is_python_rule(rule)]
+    done = 0
     try:
-        for index, rule in enumerate(ordered):
+        pyunits.defer(project, True)
+        first = [rule for rule in selected if not _is_python_rule(rule)]
+        for position, rule in enumerate(first):
             if progress is not None:
-                progress(index, len(selected), rule)
+                progress(done, len(selected), rule)
+            mark = time.perf_counter()
+            try:
+                findings.extend(run_rule(rule, project))
+                done += 1
+            except pyunits.AnalysisPending:
+                later.insert(position - done, rule)  # before the Python rules, in rule order
+            _add_time(timings, f"rule:{rule.id}", mark)
+        pyunits.defer(project, False)
+        for rule in later:
+            if progress is not None:
+                progress(done, len(selected), rule)
+            done += 1
             mark = time.perf_counter()
             findings.extend(run_rule(rule, project))
             # NOTE: a rule's time includes the views it was first to build (parsing is shared).
-            timings[f"rule:{rule.id}"] = time.perf_counter() - mark
+            _add_time(timings, f"rule:{rule.id}", mark)
     finally:
         pyunits.discard(project)
         gc.unfreeze()  # frozen while Python units were analysed (collectors/pyunits.py)
+    # A rule stopped in the first pass may have had a view record a note before it stopped;
+    # the view recorded it again when it was built for good.
+    project.notifications[:] = dict.fromkeys(project.notifications)
     if project.has_view(pyunits.PythonUnits):
         for key, seconds in project.get(pyunits.PythonUnits).results.seconds.items():
             timings[f"unit:{key}"] = seconds

@@ -298,6 +298,14 @@ def _shares(units: list[Unit], sizes: dict[str, int], count: int) -> list[list[U
     return [share for share in shares if share]
 
 
+class AnalysisPending(BaseException):
+    """A rule asked for ``PythonUnits`` while the scan runs the rules that need no Python results.
+
+    The engine runs such a rule again once those rules are done (engine.py). It derives from
+    BaseException so that no ``except Exception`` in a check or collector takes it for a failure.
+    """
+
+
 @dataclass
 class _Pending:
     rules: list[RuleMeta]
@@ -305,6 +313,7 @@ class _Pending:
     shares: list[list[Unit]] = field(default_factory=list)
     tasks: list[Future[list[Done]]] = field(default_factory=list)
     pool: ProcessPoolExecutor | None = None
+    deferring: bool = False  # asking for the results raises AnalysisPending (see ``defer``)
 
 
 _PENDING: weakref.WeakKeyDictionary[Project, _Pending] = weakref.WeakKeyDictionary()
@@ -349,6 +358,18 @@ def start(project: Project, rules: list[RuleMeta]) -> None:
     pending.tasks = [pending.pool.submit(_in_worker) for _ in range(workers)]
 
 
+def defer(project: Project, deferring: bool) -> None:
+    """While ``deferring``, a rule that asks for ``PythonUnits`` is stopped with AnalysisPending.
+
+    The engine first runs every rule that can do without the Python results - while the workers
+    analyse - and only then the others, which wait for (and share) the rest of the analysis.
+    The same in every mode, so that rules run, and record notes, in the same order.
+    """
+    pending = _PENDING.get(project)
+    if pending is not None:
+        pending.deferring = deferring
+
+
 class PythonUnits(View):
     """The Python analysis of the scan: per-unit summaries and the Python rules' results."""
 
@@ -365,6 +386,9 @@ class PythonUnits(View):
     @classmethod
     def build(cls, project: Project) -> PythonUnits:
         """See ``View.build``: take part in the workers' analysis and collect it, or do it all."""
+        waiting = _PENDING.get(project)
+        if waiting is not None and waiting.deferring:
+            raise AnalysisPending
         pending = _PENDING.pop(project, None) or _Pending([])
         if pending.pool is None:
             units = pending.units if pending.units is not None else units_of(project)
