@@ -248,8 +248,8 @@ def test_without_git_the_walk_lists_the_same(
 
 
 HEAVY = (
-    "{'bandit', 'stevedore', 'rich', 'packaging', 'git', 'gitdb', 'cyclonedx', 'pip_audit', "
-    "'jsonschema'}"
+    "{'bandit', 'stevedore', 'rich', 'packaging', 'yaml', 'git', 'gitdb', 'cyclonedx', "
+    "'pip_audit', 'jsonschema'}"
 )
 
 
@@ -266,9 +266,11 @@ def _heavy_imports(*paths: Path) -> str:
 def test_a_pre_commit_scan_loads_only_bandit(tmp_path: Path) -> None:
     _awkward_repo(tmp_path)
     # bandit's scanning core only (collectors/banditload.py): not its CLI's rich, stevedore,
-    # and no manifest parsing (packaging) for a commit without manifests
-    assert _heavy_imports(tmp_path / "train.py") == "0 ['bandit']\n"
-    # Without a Python file no B rule has anything to scan: bandit is not even imported.
+    # and no manifest parsing (packaging) for a commit without manifests. (PyYAML comes with
+    # bandit's config module.)
+    assert _heavy_imports(tmp_path / "train.py") == "0 ['bandit', 'yaml']\n"
+    # Without a Python file no B rule has anything to scan: bandit is not even imported, and
+    # nothing reads YAML (the secret detectors come from the generated rules index).
     assert _heavy_imports(tmp_path / ".gitignore", tmp_path / "run.log") == "0 []\n"
 
 
@@ -286,10 +288,18 @@ def test_the_listing_is_what_gitpython_listed(tmp_path: Path) -> None:
 def test_detectors_read_by_libyaml_are_what_safe_load_reads() -> None:
     import yaml
 
-    from sailint.collectors.secretdetect import _SAFE_LOADER, detectors_path
+    from sailint.collectors.secretdetect import _safe_loader, detectors_path
+    from sailint.registry import rules_dir
+    from sailint.ruleindex import indexed_data
 
     text = detectors_path().read_text(encoding="utf-8")
-    assert yaml.load(text, Loader=_SAFE_LOADER) == yaml.safe_load(text)
+    assert yaml.load(text, Loader=_safe_loader()) == yaml.safe_load(text)
+    # and the copy in the generated index (what scans read) is that document
+    found, indexed = indexed_data(
+        rules_dir(), "secrets/detectors.yml", detectors_path().read_bytes()
+    )
+    assert found and indexed == yaml.safe_load(text)
+    assert indexed_data(rules_dir(), "secrets/detectors.yml", b"detectors: []\n") == (False, None)
 
 
 def _report_json(root: Path, only: list[str]) -> dict[str, object]:

@@ -109,8 +109,8 @@ def _rule_bytes(base: Path) -> list[tuple[str, bytes]]:
     return [(path.relative_to(base).as_posix(), path.read_bytes()) for path in rule_files(base)]
 
 
-def _parse_yaml(name: str, raw: bytes) -> Any:
-    """One rule file's document (text decoded as ``Path.read_text`` would)."""
+def parse_yaml_bytes(name: str, raw: bytes) -> Any:
+    """One rule (or rules data) file's document, its text decoded as ``Path.read_text`` would."""
     import yaml
 
     try:  # libyaml's safe loader is several times faster than the pure-Python one
@@ -129,7 +129,7 @@ def _parse_yaml(name: str, raw: bytes) -> Any:
 def rule_documents(directory: Path | None = None) -> dict[str, tuple[bytes, Any]]:
     """Every rule file's bytes and parsed YAML document, by relative name (no index used)."""
     base = directory or rules_dir()
-    return {name: (raw, _parse_yaml(name, raw)) for name, raw in _rule_bytes(base)}
+    return {name: (raw, parse_yaml_bytes(name, raw)) for name, raw in _rule_bytes(base)}
 
 
 REQUIRED_KEYS = (
@@ -184,7 +184,7 @@ def load_rule_metas(directory: Path | None = None, validate: bool | None = None)
         if cached is not None and cached[0] == digest(raw):
             documents[name] = cached[1]
         else:
-            documents[name] = _parse_yaml(name, raw)
+            documents[name] = parse_yaml_bytes(name, raw)
     if validate:
         problem = _schema_errors(base, documents)
         if problem:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-
-from yaml.nodes import Node, ScalarNode
+from typing import TYPE_CHECKING
 
 from sailint.collectors.workflows import (
     Job,
@@ -18,9 +17,12 @@ from sailint.collectors.workflows import (
     scalar_block,
     triggers,
 )
-from sailint.collectors.yamlnodes import get, items, key_node, line, scalar
+from sailint.collectors.yamlnodes import get, is_scalar, items, key_node, line, scalar
 from sailint.context import RuleContext
 from sailint.model import Finding
+
+if TYPE_CHECKING:
+    from yaml.nodes import Node, ScalarNode
 
 # Contexts an outside contributor controls (GitHub's "untrusted input" list, as zizmor uses it).
 _UNTRUSTED = [
@@ -60,7 +62,7 @@ def _has_permissions(node: Node) -> bool:
 
 def _writes(permissions: Node) -> Iterator[tuple[Node, str]]:
     """``(node, description)`` of every write grant in a ``permissions:`` value."""
-    if isinstance(permissions, ScalarNode) and permissions.value == "write-all":
+    if is_scalar(permissions) and permissions.value == "write-all":
         yield permissions, "`write-all`"
     for name, key, value in items(permissions):
         if scalar(value) == "write":
@@ -103,7 +105,7 @@ def excessive_workflow_permissions(ctx: RuleContext) -> Iterator[Finding]:
                     )
         for job in all_jobs:
             permissions = get(job.node, "permissions")
-            if isinstance(permissions, ScalarNode) and permissions.value == "write-all":
+            if is_scalar(permissions) and permissions.value == "write-all":
                 yield ctx.finding(
                     document.path,
                     line(permissions),
@@ -154,7 +156,7 @@ def _script_nodes(job: Job) -> Iterator[tuple[Step, ScalarNode, str]]:
             yield step, step.run, "run:"
         if step.action == "actions/github-script":
             script = get(step.with_, "script")
-            if isinstance(script, ScalarNode):
+            if is_scalar(script):
                 yield step, script, "github-script"
 
 

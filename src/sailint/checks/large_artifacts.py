@@ -8,8 +8,6 @@ import subprocess
 from collections.abc import Iterator
 from typing import Any
 
-import yaml
-
 from sailint.collectors.history import GitHistory
 from sailint.collectors.mlsignals import is_dataset_file, is_lfs_pointer, is_model_artifact
 from sailint.context import RuleContext
@@ -66,6 +64,8 @@ class Storage:
                     self._outs(path, {"outs": stage.get("outs")})
 
     def _yaml(self, path: str) -> Any:
+        import yaml  # only for a DVC file
+
         text = self.project.text(path)
         try:
             return yaml.safe_load(text) if text else None

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-
-from yaml.nodes import MappingNode, Node, ScalarNode
+from typing import TYPE_CHECKING
 
 from sailint.collectors.dockerfiles import Dockerfile, Dockerfiles, Stage, expand
 from sailint.collectors.workflows import GITLAB_RESERVED, Workflows, YamlFile, jobs
-from sailint.collectors.yamlnodes import get, items, line, scalar, sequence
+from sailint.collectors.yamlnodes import get, is_mapping, is_scalar, items, line, scalar, sequence
 from sailint.context import RuleContext
 from sailint.model import Finding
+
+if TYPE_CHECKING:
+    from yaml.nodes import Node
 
 COMMIT = re.compile(r"^[0-9a-f]{40}$|^[0-9a-f]{64}$")
 DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
@@ -105,13 +107,9 @@ def _yaml_images(document: YamlFile) -> Iterator[tuple[Node, str]]:
     elif document.kind == "workflow":
         for job in jobs(document):
             container = get(job.node, "container")
-            holders.append(
-                get(container, "image") if isinstance(container, MappingNode) else container
-            )
+            holders.append(get(container, "image") if is_mapping(container) else container)
             for _, _, service in items(get(job.node, "services")):
-                holders.append(
-                    get(service, "image") if isinstance(service, MappingNode) else service
-                )
+                holders.append(get(service, "image") if is_mapping(service) else service)
     elif document.kind == "action":
         image = get(get(root, "runs"), "image")
         if (scalar(image) or "").startswith("docker://"):
@@ -121,14 +119,12 @@ def _yaml_images(document: YamlFile) -> Iterator[tuple[Node, str]]:
         owners += [v for name, _, v in items(root) if name not in GITLAB_RESERVED]
         for owner in owners:
             image = get(owner, "image")
-            holders.append(get(image, "name") if isinstance(image, MappingNode) else image)
+            holders.append(get(image, "name") if is_mapping(image) else image)
             for service in sequence(get(owner, "services")):
-                holders.append(
-                    get(service, "name") if isinstance(service, MappingNode) else service
-                )
+                holders.append(get(service, "name") if is_mapping(service) else service)
     for node in holders:
         text = scalar(node)
-        if isinstance(node, ScalarNode) and text:
+        if is_scalar(node) and text:
             yield node, text
 
 

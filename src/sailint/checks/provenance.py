@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-
-from yaml.nodes import Node
+from typing import TYPE_CHECKING
 
 from sailint.collectors.shell import parse_shell
 from sailint.collectors.workflows import Job, Step, Workflows, YamlFile, jobs, scalar_block
 from sailint.collectors.yamlnodes import get, items, line, scalar
 from sailint.context import RuleContext
 from sailint.model import Finding
+
+if TYPE_CHECKING:
+    from yaml.nodes import Node
 
 PUBLISH_ACTIONS = {
     "pypa/gh-action-pypi-publish": "publishes to PyPI",

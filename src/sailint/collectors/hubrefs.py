@@ -7,15 +7,16 @@ import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from sailint.collectors.jsonpos import LineIndex, PosStr, loads_with_positions
 from sailint.collectors.pyresolve import MISSING, UNKNOWN, CallSite, SourceFacts, is_commit_sha
-from sailint.collectors.yamlnodes import ComposedYaml, YamlError
+from sailint.collectors.yamlnodes import ComposedYaml, YamlError, is_mapping, is_scalar, is_sequence
 from sailint.model import Location
 from sailint.project import Project, View
+
+if TYPE_CHECKING:
+    from yaml.nodes import Node
 
 HF_LIBRARIES = (
     "transformers", "diffusers", "sentence_transformers", "peft", "huggingface_hub", "datasets",
@@ -183,19 +184,19 @@ def code_refs(facts: SourceFacts, project: Project) -> Iterator[HubRef]:
         )
 
 
-def _config_mappings(node: yaml.Node) -> Iterator[dict[str, yaml.Node]]:
+def _config_mappings(node: Node) -> Iterator[dict[str, Node]]:
     """Every YAML mapping of the document as a key -> value-node dict."""
     stack = [node]
     while stack:
         current = stack.pop()
-        if isinstance(current, yaml.MappingNode):
+        if is_mapping(current):
             pairs = {}
             for key, value in current.value:
-                if isinstance(key, yaml.ScalarNode):
+                if is_scalar(key):
                     pairs[str(key.value)] = value
                 stack.append(value)
             yield pairs
-        elif isinstance(current, yaml.SequenceNode):
+        elif is_sequence(current):
             stack.extend(current.value)
 
 
@@ -227,7 +228,7 @@ def _from_mapping(
 
 def _yaml_refs(path: str, text: str, project: Project) -> Iterator[HubRef]:
     def scalar(node: Any) -> tuple[str, int, int] | None:
-        if isinstance(node, yaml.ScalarNode) and node.value not in ("", None):
+        if is_scalar(node) and node.value not in ("", None):
             return str(node.value), node.start_mark.line + 1, node.start_mark.column + 1
         return None
 

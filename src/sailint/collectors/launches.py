@@ -13,8 +13,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from typing import TYPE_CHECKING
 
 from sailint.collectors.dockerfiles import Dockerfile, Dockerfiles, Instruction, expand, run_shell
 from sailint.collectors.hubrefs import config_files
@@ -22,8 +21,20 @@ from sailint.collectors.jsonpos import LineIndex, PosStr, json_problem, loads_wi
 from sailint.collectors.shell import Command, Word
 from sailint.collectors.shellsources import ShellCommands, parse_mapped
 from sailint.collectors.workflows import Workflows
-from sailint.collectors.yamlnodes import ComposedYaml, YamlError, get, line, scalar_lines
+from sailint.collectors.yamlnodes import (
+    ComposedYaml,
+    YamlError,
+    get,
+    is_mapping,
+    is_scalar,
+    is_sequence,
+    line,
+    scalar_lines,
+)
 from sailint.project import Project, View
+
+if TYPE_CHECKING:
+    from yaml.nodes import MappingNode, Node, SequenceNode
 
 # Words a YAML / JSON config must contain for its argv lists to matter to any rule using this view.
 NEEDLES = ("trust", "streamlit", "NotebookApp", "ServerApp", "dashboard", "mlflow")
@@ -112,7 +123,7 @@ def _sequence_words(node: SequenceNode) -> list[Word] | None:
     items = node.value
     if not items or len(items) > MAX_SEQUENCE:
         return None
-    if not all(isinstance(item, ScalarNode) for item in items):
+    if not all(is_scalar(item) for item in items):
         return None
     return [Word(str(item.value), str(item.value), line(item)) for item in items]
 
@@ -122,22 +133,22 @@ def yaml_environment(mapping: MappingNode) -> tuple[dict[str, str], dict[str, in
     env: dict[str, str] = {}
     lines: dict[str, int] = {}
     for key, value in mapping.value:
-        name = key.value if isinstance(key, ScalarNode) else None
-        if name == "environment" and isinstance(value, MappingNode):
+        name = key.value if is_scalar(key) else None
+        if name == "environment" and is_mapping(value):
             for item_key, item in value.value:
-                if isinstance(item_key, ScalarNode) and isinstance(item, ScalarNode):
+                if is_scalar(item_key) and is_scalar(item):
                     env[str(item_key.value)] = str(item.value)
                     lines[str(item_key.value)] = line(item_key)
-        elif name == "environment" and isinstance(value, SequenceNode):
+        elif name == "environment" and is_sequence(value):
             for item in value.value:
-                if isinstance(item, ScalarNode) and "=" in str(item.value):
+                if is_scalar(item) and "=" in str(item.value):
                     variable, _, setting = str(item.value).partition("=")
                     env[variable] = setting
                     lines[variable] = line(item)
-        elif name == "env" and isinstance(value, SequenceNode):
+        elif name == "env" and is_sequence(value):
             for item in value.value:  # Kubernetes: [{name: X, value: "1"}]
                 name_node, value_node = get(item, "name"), get(item, "value")
-                if isinstance(name_node, ScalarNode) and isinstance(value_node, ScalarNode):
+                if is_scalar(name_node) and is_scalar(value_node):
                     env[str(name_node.value)] = str(value_node.value)
                     lines[str(name_node.value)] = line(name_node)
     return env, lines
@@ -148,12 +159,12 @@ def _mapping_commands(path: str, node: MappingNode, file_lines: list[str]) -> It
     env, env_lines = yaml_environment(node)
     argv: list[Word] = []
     for key, value in node.value:
-        name = str(key.value).lower() if isinstance(key, ScalarNode) else ""
+        name = str(key.value).lower() if is_scalar(key) else ""
         if name not in COMMAND_KEYS:
             continue
-        if isinstance(value, SequenceNode):
+        if is_sequence(value):
             argv.extend(_sequence_words(value) or [])
-        elif isinstance(value, ScalarNode) and value.tag.endswith(":str") and value.value:
+        elif is_scalar(value) and value.tag.endswith(":str") and value.value:
             lines = scalar_lines(value, file_lines)
             commands = parse_mapped(str(value.value), lines).commands
             for command in commands[:-1]:
@@ -170,16 +181,16 @@ def yaml_commands(path: str, roots: list[Node], file_lines: list[str]) -> Iterat
     stack: list[Node] = list(roots)
     while stack:
         node = stack.pop()
-        if isinstance(node, SequenceNode):
+        if is_sequence(node):
             words = _sequence_words(node)
             if words:
                 yield Launch(path, "yaml", Command(words, words[0].line))
             else:
                 stack.extend(node.value)
-        elif isinstance(node, MappingNode):
+        elif is_mapping(node):
             yield from _mapping_commands(path, node, file_lines)
             for key, value in node.value:
-                name = str(key.value).lower() if isinstance(key, ScalarNode) else ""
+                name = str(key.value).lower() if is_scalar(key) else ""
                 if name not in COMMAND_KEYS:
                     stack.append(value)
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
-
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from typing import TYPE_CHECKING, Any
 
 from sailint.collectors.cliflags import (
     TRUST_KEYS,
@@ -26,8 +24,18 @@ from sailint.collectors.jsonpos import (
     loads_with_positions,
 )
 from sailint.collectors.pyresolve import is_commit_sha
-from sailint.collectors.yamlnodes import ComposedYaml, YamlError, line
+from sailint.collectors.yamlnodes import (
+    ComposedYaml,
+    YamlError,
+    is_mapping,
+    is_scalar,
+    is_sequence,
+    line,
+)
 from sailint.project import Project, View
+
+if TYPE_CHECKING:
+    from yaml.nodes import Node
 
 # transformers / axolotl / LLaMA-Factory spell the key with underscores, vLLM's --config YAML
 # with dashes (its keys are the long option names): TRUST_KEYS holds both.
@@ -66,19 +74,19 @@ def yaml_settings(path: str, roots: list[Node]) -> Iterator[RemoteCodeSetting]:
     stack: list[Node] = list(roots)
     while stack:
         node = stack.pop()
-        if isinstance(node, SequenceNode):
+        if is_sequence(node):
             stack.extend(node.value)
-        elif isinstance(node, ScalarNode):
+        elif is_scalar(node):
             if node.tag.endswith(":str") and "=" in str(node.value):
                 setting = _in_string(path, str(node.value), line(node))
                 if setting is not None:
                     yield setting
-        elif isinstance(node, MappingNode):
-            scalars = {str(k.value): v for k, v in node.value if isinstance(k, ScalarNode)}
-            values = {k: str(v.value) for k, v in scalars.items() if isinstance(v, ScalarNode)}
+        elif is_mapping(node):
+            scalars = {str(k.value): v for k, v in node.value if is_scalar(k)}
+            values = {k: str(v.value) for k, v in scalars.items() if is_scalar(v)}
             for key_node, value in node.value:
-                name = key_node.value if isinstance(key_node, ScalarNode) else None
-                if name in TRUST_KEYS and isinstance(value, ScalarNode):
+                name = key_node.value if is_scalar(key_node) else None
+                if name in TRUST_KEYS and is_scalar(value):
                     if truth(str(value.value)) is True:
                         spelled = f"{name}: {value.value}"
                         yield RemoteCodeSetting(path, line(key_node), spelled, _pinned(values))

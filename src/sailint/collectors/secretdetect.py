@@ -13,8 +13,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 DETECTORS_FILE = Path("secrets") / "detectors.yml"
 #: Files where a value must be quoted to be a literal: unquoted text there is code.
 CODE_SUFFIXES = (".py", ".ipynb", ".js", ".ts", ".java", ".go", ".rs", ".rb", ".scala", ".kt")
@@ -356,19 +354,35 @@ def detectors_path() -> Path:
     return rules_dir() / DETECTORS_FILE
 
 
-try:  # libyaml's safe loader: the same data, about five times faster than yaml.safe_load
-    from yaml import CSafeLoader as _SAFE_LOADER
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml import SafeLoader as _SAFE_LOADER  # type: ignore[assignment]
+def _safe_loader() -> Any:
+    import yaml
+
+    # libyaml's safe loader: the same data, about five times faster than yaml.safe_load
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @lru_cache(maxsize=4)
 def _load(path: str) -> DetectorSet:
     try:
-        # sailint: ignore[B506] _SAFE_LOADER is CSafeLoader or SafeLoader; bandit cannot tell
-        data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
-    except (OSError, yaml.YAMLError) as error:
+        raw = Path(path).read_bytes()
+    except OSError as error:
         raise DetectorError(f"{path}: cannot load: {error}") from None
+    found, data = False, None
+    if Path(path) == detectors_path():
+        from sailint.registry import rules_dir
+        from sailint.ruleindex import indexed_data
+
+        # the shipped file as the generated rules index holds it (same bytes): no PyYAML
+        found, data = indexed_data(rules_dir(), DETECTORS_FILE.as_posix(), raw)
+    if not found:
+        import yaml
+
+        try:
+            text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+            # sailint: ignore[B506] _safe_loader() is CSafeLoader or SafeLoader; bandit cannot tell
+            data = yaml.load(text, Loader=_safe_loader())
+        except (UnicodeDecodeError, yaml.YAMLError) as error:
+            raise DetectorError(f"{path}: cannot load: {error}") from None
     if not isinstance(data, dict):
         raise DetectorError(f"{path}: expected a mapping")
     return DetectorSet(data)

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from yaml.nodes import MappingNode, Node, ScalarNode
-
-from sailint.collectors.yamlnodes import YamlError, compose, get, items, line, scalar, sequence
+from sailint.collectors.yamlnodes import (
+    YamlError,
+    compose,
+    get,
+    is_mapping,
+    is_scalar,
+    items,
+    line,
+    scalar,
+    sequence,
+)
 from sailint.collectors.yamlnodes import scalar_lines as _scalar_lines
 from sailint.project import Project, View
+
+if TYPE_CHECKING:
+    from yaml.nodes import MappingNode, Node, ScalarNode
 
 KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("workflow", re.compile(r"\.github/workflows/[^/]+\.ya?ml")),
@@ -70,7 +82,7 @@ class ShellBlock:
 
 
 def _step(node: Node) -> Step | None:
-    if not isinstance(node, MappingNode):
+    if not is_mapping(node):
         return None
     uses_node = get(node, "uses")
     run = get(node, "run")
@@ -78,7 +90,7 @@ def _step(node: Node) -> Step | None:
         node,
         scalar(uses_node),
         uses_node,
-        run if isinstance(run, ScalarNode) else None,
+        run if is_scalar(run) else None,
         get(node, "with"),
     )
 
@@ -88,13 +100,13 @@ def jobs(document: YamlFile) -> list[Job]:
     if document.kind == "action":
         runs = get(document.root, "runs")
         steps = [s for s in map(_step, sequence(get(runs, "steps"))) if s is not None]
-        if isinstance(runs, MappingNode):
+        if is_mapping(runs):
             key = next(k for name, k, _ in items(document.root) if name == "runs")
             return [Job("runs", key, runs, steps)]
         return []
     result: list[Job] = []
     for name, key, value in items(get(document.root, "jobs")):
-        if isinstance(value, MappingNode):
+        if is_mapping(value):
             steps = [s for s in map(_step, sequence(get(value, "steps"))) if s is not None]
             result.append(Job(name, key, value, steps))
     return result
@@ -105,11 +117,11 @@ def triggers(document: YamlFile) -> dict[str, Node]:
     on = get(document.root, "on")
     if on is None:
         on = get(document.root, "true")  # `on` read as a YAML 1.1 boolean by some writers
-    if isinstance(on, ScalarNode):
+    if is_scalar(on):
         return {str(on.value): on}
-    if isinstance(on, MappingNode):
+    if is_mapping(on):
         return {name: key for name, key, _ in items(on)}
-    return {str(n.value): n for n in sequence(on) if isinstance(n, ScalarNode)}
+    return {str(n.value): n for n in sequence(on) if is_scalar(n)}
 
 
 def scalar_block(document: YamlFile, node: ScalarNode) -> ShellBlock:
@@ -125,11 +137,11 @@ def gitlab_scripts(document: YamlFile) -> list[ShellBlock]:
     for holder in holders:
         for key in ("before_script", "script", "after_script"):
             value = get(holder, key)
-            nodes = [value] if isinstance(value, ScalarNode) else sequence(value)
+            nodes = [value] if is_scalar(value) else sequence(value)
             if holder is document.root and key == "script":
                 continue
             for node in nodes:
-                if isinstance(node, ScalarNode):
+                if is_scalar(node):
                     blocks.append(scalar_block(document, node))
     return blocks
 
@@ -191,7 +203,7 @@ class Workflows(View):
                 continue
             if root is None:
                 continue
-            if not isinstance(root, MappingNode):
+            if not is_mapping(root):
                 where = line(root)
                 reason = f"{kind} file is not a mapping (line {where}); not analysed"
                 project.skip(path, reason)

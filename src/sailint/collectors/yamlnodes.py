@@ -3,16 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-
-import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from sailint.project import Project, View
 
+if TYPE_CHECKING:
+    # PyYAML is imported when a YAML file is composed (``compose_documents``), not by every
+    # module that walks nodes: a pre-commit run on Python files reads no YAML.
+    from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
 # A document whose aliases expand to more nodes than this is rejected ("billion laughs").
 MAX_EXPANDED_NODES = 200_000
-# libyaml's composer keeps the same marks and styles and is about ten times faster.
-LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def is_mapping(node: object) -> TypeGuard[MappingNode]:
+    """``is_mapping(node)``, told by PyYAML's node ``id`` (no import of yaml)."""
+    return getattr(node, "id", None) == "mapping"
+
+
+def is_scalar(node: object) -> TypeGuard[ScalarNode]:
+    """``is_scalar(node)``, as ``is_mapping``."""
+    return getattr(node, "id", None) == "scalar"
+
+
+def is_sequence(node: object) -> TypeGuard[SequenceNode]:
+    """``is_sequence(node)``, as ``is_mapping``."""
+    return getattr(node, "id", None) == "sequence"
+
+
+def _loader() -> Any:
+    import yaml
+
+    # libyaml's composer keeps the same marks and styles and is about ten times faster.
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class YamlError(Exception):
@@ -33,9 +56,9 @@ def _expanded_size(root: Node, limit: int) -> int:
         count += 1
         if count > limit:
             return count
-        if isinstance(node, SequenceNode):
+        if is_sequence(node):
             stack.extend(node.value)
-        elif isinstance(node, MappingNode):
+        elif is_mapping(node):
             for key, value in node.value:
                 stack.append(key)
                 stack.append(value)
@@ -47,8 +70,10 @@ def compose_documents(text: str, limit: int = MAX_EXPANDED_NODES) -> list[Node]:
 
     ``limit`` bounds the nodes all documents expand to together (aliases followed).
     """
+    import yaml
+
     try:
-        documents = [doc for doc in yaml.compose_all(text, Loader=LOADER) if doc is not None]
+        documents = [doc for doc in yaml.compose_all(text, Loader=_loader()) if doc is not None]
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else 1
@@ -80,14 +105,14 @@ def line(node: Node) -> int:
 
 def scalar(node: Node | None) -> str | None:
     """The text of a scalar node, else None."""
-    return str(node.value) if isinstance(node, ScalarNode) else None
+    return str(node.value) if is_scalar(node) else None
 
 
 def items(node: Node | None) -> Iterator[tuple[str, Node, Node]]:
     """``(key text, key node, value node)`` of a mapping with scalar keys."""
-    if isinstance(node, MappingNode):
+    if is_mapping(node):
         for key, value in node.value:
-            if isinstance(key, ScalarNode):
+            if is_scalar(key):
                 yield str(key.value), key, value
 
 
@@ -109,7 +134,7 @@ def key_node(node: Node | None, key: str) -> Node | None:
 
 def sequence(node: Node | None) -> list[Node]:
     """The items of a sequence node (empty for anything else)."""
-    return list(node.value) if isinstance(node, SequenceNode) else []
+    return list(node.value) if is_sequence(node) else []
 
 
 def scalar_lines(node: ScalarNode, file_lines: list[str]) -> list[int]:
