@@ -270,3 +270,75 @@ def test_rules_that_need_python_results_run_after_the_others_with_the_same_resul
     again = [json.dumps(note, sort_keys=True) for note in not_deferred["notifications"]]  # type: ignore[attr-defined]
     assert sorted(notes) == sorted(again)
     assert len(set(notes)) == len(notes)
+
+
+def _file_mode_json(root: Path, paths: list[str]) -> str:
+    from sailint.config import Config
+    from sailint.engine import scan_project
+
+    report = scan_project(root, Config(), only=paths)
+    document = json.loads(render_json(report))
+    document.pop("duration", None)
+    return json.dumps(document, sort_keys=True)
+
+
+def _pre_commit_files(root: Path) -> list[str]:
+    (root / "src" / "safe.py").write_text(
+        "import subprocess\nsubprocess.call('ls', shell=True)  # nosec B602\n", encoding="utf-8"
+    )
+    return [
+        "src/pkg0/train_0.py", "src/pkg1/train_1.py", "src/broken.py", "src/safe.py",
+        "notebooks/explore_0.ipynb",
+    ]  # fmt: skip
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="fork helper: Linux only")
+def test_a_pre_commit_run_gives_the_same_report_with_the_bandit_helper(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sailint.collectors import pyhelper
+
+    root = _project(tmp_path / "repo", modules=3)
+    paths = _pre_commit_files(root)
+    monkeypatch.setenv("SAILINT_JOBS", "1")
+    serial = _file_mode_json(root, paths)
+    monkeypatch.setenv("SAILINT_JOBS", "2")
+    forked: list[int] = []
+    fork_helper = pyhelper.fork_helper
+
+    def counting(*args: object) -> object:
+        helper = fork_helper(*args)  # type: ignore[arg-type]
+        forked.append(helper.pid if helper else 0)
+        return helper
+
+    monkeypatch.setattr(pyhelper, "fork_helper", counting)
+    assert _file_mode_json(root, paths) == serial
+    assert len(forked) == 1 and forked[0] > 0
+    assert _children(os.getpid()) == set()  # the helper was waited for
+    report = json.loads(serial)
+    rules = {(f["rule"], f["location"]["path"]) for f in report["findings"]}
+    assert ("B602", "src/pkg1/train_1.py") in rules and ("SAI307", "src/pkg0/train_0.py") in rules
+    assert ("B602", "src/safe.py") not in rules  # its # nosec, read in the helper
+    assert [s["path"] for s in report["skipped"]] == ["src/broken.py"]
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="fork helper: Linux only")
+def test_a_failing_bandit_helper_has_its_part_done_in_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _project(tmp_path / "repo", modules=3)
+    paths = _pre_commit_files(root)
+    monkeypatch.setenv("SAILINT_JOBS", "1")
+    serial = _file_mode_json(root, paths)
+    monkeypatch.setenv("SAILINT_JOBS", "2")
+    parent = os.getpid()
+    analyse = pyunits.analyse
+
+    def dies_in_helper(*args: object, **kwargs: object) -> object:
+        if os.getpid() != parent:
+            raise MemoryError  # anything at all: the helper exits with a failure status
+        return analyse(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pyunits, "analyse", dies_in_helper)
+    assert _file_mode_json(root, paths) == serial
+    assert _children(os.getpid()) == set()

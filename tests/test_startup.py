@@ -254,9 +254,13 @@ HEAVY = (
 
 
 def _heavy_imports(*paths: Path) -> str:
-    """The exit code of a pre-commit style scan of ``paths`` and the heavy packages it loaded."""
+    """The exit code of a pre-commit style scan of ``paths`` and the heavy packages it loaded.
+
+    In one process (``SAILINT_JOBS=1``): otherwise bandit runs in a forked helper process.
+    """
     return _python(
-        "import sys\n"
+        "import os, sys\n"
+        "os.environ['SAILINT_JOBS'] = '1'\n"
         "from sailint.entry import main\n"
         f"code = main(['scan', *{[str(p) for p in paths]!r}, '--fail-on', 'none', '-q'])\n"
         f"print(code, sorted({{m.split('.')[0] for m in sys.modules}} & {HEAVY}))\n"

@@ -35,6 +35,8 @@ from sailint.rulemeta import RuleMeta
 if TYPE_CHECKING:  # multiprocessing is imported only when workers start
     from concurrent.futures import Future, ProcessPoolExecutor
 
+    from sailint.collectors.pyhelper import Helper
+
 log = logging.getLogger("sailint")
 
 BANDIT_CHECK = "sailint.checks.bandit_rules:bandit_results"
@@ -184,8 +186,13 @@ class _RuleRunner:
         seconds[rule.id] = seconds.get(rule.id, 0.0) + time.process_time() - started
 
 
-def analyse(project: Project, units: list[Unit], rules: Iterable[RuleMeta]) -> UnitResults:
-    """Parse, summarise and run ``rules`` on each unit in turn, dropping each tree after."""
+def analyse(
+    project: Project, units: list[Unit], rules: Iterable[RuleMeta], summaries: bool = True
+) -> UnitResults:
+    """Parse, summarise and run ``rules`` on each unit in turn, dropping each tree after.
+
+    Without ``summaries`` a unit is only parsed for the rules (bandit's, which need no facts).
+    """
     results = UnitResults()
     runner = _RuleRunner(project, rules, results)
     # Everything the scan holds so far lives until it ends: keep the cycle collector off it
@@ -194,7 +201,7 @@ def analyse(project: Project, units: list[Unit], rules: Iterable[RuleMeta]) -> U
     collecting = gc.isenabled()
     try:
         gc.disable()
-        _analyse_units(project, units, runner, results)
+        _analyse_units(project, units, runner, results, summaries)
     finally:
         if collecting:
             gc.enable()
@@ -202,7 +209,11 @@ def analyse(project: Project, units: list[Unit], rules: Iterable[RuleMeta]) -> U
 
 
 def _analyse_units(
-    project: Project, units: list[Unit], runner: _RuleRunner, results: UnitResults
+    project: Project,
+    units: list[Unit],
+    runner: _RuleRunner,
+    results: UnitResults,
+    summaries: bool = True,
 ) -> None:
     facts_cache = project.get(CodeFacts)
     seconds = results.seconds
@@ -217,6 +228,9 @@ def _analyse_units(
         loaded = time.process_time()
         seconds[PARSE] = seconds.get(PARSE, 0.0) + loaded - started
         if source is None:
+            continue
+        if not summaries:
+            runner.run(source)
             continue
         try:
             facts = facts_cache.of(source)
@@ -313,6 +327,7 @@ class _Pending:
     shares: list[list[Unit]] = field(default_factory=list)
     tasks: list[Future[list[Done]]] = field(default_factory=list)
     pool: ProcessPoolExecutor | None = None
+    helper: Helper | None = None  # file mode: one forked process analyses the units
     deferring: bool = False  # asking for the results raises AnalysisPending (see ``defer``)
 
 
@@ -329,9 +344,16 @@ def start(project: Project, rules: list[RuleMeta]) -> None:
     pending = _Pending(rules)
     _PENDING[project] = pending
     workers = cores()
-    if not rules or project.file_mode or workers < 2:
+    if not rules or workers < 2:
         return
     units = pending.units = units_of(project)
+    if project.file_mode:
+        # A pre-commit run: a few units, but bandit's import and walk of them are half of the
+        # run. One forked helper runs bandit's rules while this process runs the others.
+        bandit_rules = [rule for rule in rules if rule.check == BANDIT_CHECK]
+        if units and bandit_rules:
+            pending.helper = _start_helper(project, units, bandit_rules)
+        return
     sizes = {path: project.files[path].size for _, path in units}
     if len(units) < PARALLEL_MIN_UNITS or sum(sizes.values()) < PARALLEL_MIN_BYTES:
         return
@@ -370,6 +392,17 @@ def defer(project: Project, deferring: bool) -> None:
         pending.deferring = deferring
 
 
+def _start_helper(project: Project, units: list[Unit], rules: list[RuleMeta]) -> Helper | None:
+    from sailint.collectors.pyhelper import fork_helper
+
+    def work() -> tuple[UnitResults, ProjectChanges]:
+        mark = project.mark()
+        results = analyse(project, units, rules, summaries=False)
+        return results, project.changes_since(mark)
+
+    return fork_helper(work, _worker_started)
+
+
 class PythonUnits(View):
     """The Python analysis of the scan: per-unit summaries and the Python rules' results."""
 
@@ -390,10 +423,12 @@ class PythonUnits(View):
         if waiting is not None and waiting.deferring:
             raise AnalysisPending
         pending = _PENDING.pop(project, None) or _Pending([])
+        first_note = len(project.notifications)
         if pending.pool is None:
             units = pending.units if pending.units is not None else units_of(project)
-            return cls(analyse(project, units, pending.rules))
-        first_note = len(project.notifications)
+            results = cls._with_helper(project, units, pending)
+            _sort_notes(project, first_note)
+            return cls(results)
         by_share: dict[int, UnitResults] = {}
         try:
             while (index := _claim()) is not None:
@@ -415,17 +450,42 @@ class PythonUnits(View):
         results = UnitResults()
         for index in sorted(by_share):
             results.add(by_share[index])
-        # Which process analysed which share varies from run to run; the report must not.
-        project.notifications[first_note:] = sorted(
-            project.notifications[first_note:],
-            key=lambda n: (n.path or "", n.line or 0, n.level, n.message),
-        )
+        _sort_notes(project, first_note)
         return cls(results)
+
+    @staticmethod
+    def _with_helper(project: Project, units: list[Unit], pending: _Pending) -> UnitResults:
+        """The analysis in this process, with bandit's part from the helper if one runs."""
+        helper, pending.helper = pending.helper, None
+        if helper is None:
+            return analyse(project, units, pending.rules)
+        bandit_rules = [rule for rule in pending.rules if rule.check == BANDIT_CHECK]
+        others = [rule for rule in pending.rules if rule.check != BANDIT_CHECK]
+        results = analyse(project, units, others)
+        outcome = helper.collect()
+        if outcome is None:  # the helper failed: its part is done here
+            results.add(analyse(project, units, bandit_rules, summaries=False))
+        else:
+            helped, changes = outcome
+            project.merge(changes)
+            results.add(helped)
+        return results
+
+
+def _sort_notes(project: Project, first: int) -> None:
+    """Order the notes the analysis added: which process made which varies, the report must not."""
+    project.notifications[first:] = sorted(
+        project.notifications[first:],
+        key=lambda n: (n.path or "", n.line or 0, n.level, n.message),
+    )
 
 
 def discard(project: Project, pending: _Pending | None = None) -> None:
     """Stop the workers of ``project``'s Python analysis (done, or never asked for)."""
     pending = pending or _PENDING.pop(project, None)
+    if pending is not None and pending.helper is not None:
+        pending.helper.cancel()
+        pending.helper = None
     if pending is None or pending.pool is None:
         return
     counter = _SHARED.get("next")
