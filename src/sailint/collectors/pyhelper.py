@@ -43,7 +43,7 @@ class Helper:
         if status != 0 or not chunks:
             log.debug("Python analysis helper ended with status %s", status)
             return None
-        # sailint: ignore[B301] written by this process's own forked child, never by a scanned file
+        # sailint: ignore[SAI306, B301] written by this process's own forked child, never a scanned file
         return pickle.loads(b"".join(chunks))
 
     def cancel(self) -> None:

@@ -354,13 +354,6 @@ def detectors_path() -> Path:
     return rules_dir() / DETECTORS_FILE
 
 
-def _safe_loader() -> Any:
-    import yaml
-
-    # libyaml's safe loader: the same data, about five times faster than yaml.safe_load
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 @lru_cache(maxsize=4)
 def _load(path: str) -> DetectorSet:
     try:
@@ -377,10 +370,14 @@ def _load(path: str) -> DetectorSet:
     if not found:
         import yaml
 
+        try:  # libyaml's safe loader: the same data, about five times faster than yaml.safe_load
+            from yaml import CSafeLoader as SafeLoader
+        except ImportError:  # pragma: no cover - PyYAML built without libyaml
+            from yaml import SafeLoader  # type: ignore[assignment]
         try:
             text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
-            # sailint: ignore[B506] _safe_loader() is CSafeLoader or SafeLoader; bandit cannot tell
-            data = yaml.load(text, Loader=_safe_loader())
+            # sailint: ignore[B506] SafeLoader is CSafeLoader or SafeLoader; bandit cannot tell
+            data = yaml.load(text, Loader=SafeLoader)
         except (UnicodeDecodeError, yaml.YAMLError) as error:
             raise DetectorError(f"{path}: cannot load: {error}") from None
     if not isinstance(data, dict):
