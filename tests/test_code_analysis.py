@@ -155,6 +155,38 @@ def test_llm_output_finding_points_at_the_source_call(tmp_path: Path) -> None:
     )
 
 
+def test_llm_functions_are_all_under_llm_prefixes() -> None:
+    # SAI602 skips a unit that calls nothing under LLM_PREFIXES: every direct source of model
+    # output (LLM_FUNCTIONS) must be under one of them for that to lose nothing.
+    import re
+
+    from sailint.collectors.pyflow import LLM_FUNCTIONS, LLM_PREFIXES
+
+    body = LLM_FUNCTIONS.pattern.removeprefix("^(").removesuffix(")$")
+    alternatives, depth, current = [], 0, ""
+    for char in body:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "|" and depth == 0:
+            alternatives.append(current)
+            current = ""
+        else:
+            current += char
+    alternatives.append(current)
+    modules = [re.match(r"[a-z_]+", alternative).group(0) for alternative in alternatives]  # type: ignore[union-attr]
+    assert modules and all(f"{module}." in LLM_PREFIXES for module in modules), modules
+
+
+def test_llm_output_through_an_unprefixed_alias_is_still_found(tmp_path: Path) -> None:
+    (tmp_path / "agent.py").write_text(
+        "import litellm as llm\n"
+        "import subprocess\n"
+        "def run(q):\n"
+        "    out = llm.completion(model='m', messages=[q])\n"
+        "    subprocess.run(out, shell=True)\n"
+    )
+    assert [f.location.line for f in scan(tmp_path, ["SAI602"]).findings] == [5]
+
+
 def test_notebook_findings_map_to_ipynb_lines(tmp_path: Path) -> None:
     (tmp_path / "nb.ipynb").write_text(
         '{"cells": [\n'

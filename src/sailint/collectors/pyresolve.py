@@ -66,7 +66,17 @@ NOTABLE = frozenset(
         ast.Import, ast.ImportFrom, ast.Subscript, ast.AnnAssign, ast.With, ast.AsyncWith,
     }
 )  # fmt: skip
-LEAVES = frozenset({ast.Name, ast.Constant, ast.Load, ast.Store, ast.Del, ast.alias, ast.Pass})
+# Childless nodes, and operators (``ast.Add`` ...): never pushed on the walk's stack.
+LEAVES = frozenset(
+    {ast.Name, ast.Constant, ast.alias, ast.Pass, ast.Break, ast.Continue}
+    | {
+        kind
+        for base in (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
+        for kind in base.__subclasses__()
+    }
+)
+# Per node type, the fields that may hold child nodes (``ctx`` never does anything of note).
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def _target_names(target: ast.AST) -> Iterator[str]:
@@ -199,13 +209,19 @@ class SourceFacts:
     def _push_children(
         stack: list[tuple[ast.AST, Scope, bool]], node: ast.AST, scope: Scope, binds: bool
     ) -> None:
-        for field_name in node._fields:
-            if field_name == "ctx":  # Load/Store markers: nothing to see
-                continue
+        # The hottest loop of the Python analysis: leaves are filtered here rather than pushed
+        # and popped, and each type's child fields are looked up once.
+        kind = type(node)
+        fields = _CHILD_FIELDS.get(kind)
+        if fields is None:
+            fields = _CHILD_FIELDS[kind] = tuple(f for f in kind._fields if f != "ctx")
+        for field_name in fields:
             child = getattr(node, field_name, None)
-            if isinstance(child, list):
-                stack.extend((item, scope, binds) for item in child if isinstance(item, ast.AST))
-            elif isinstance(child, ast.AST):
+            if type(child) is list:
+                for item in child:
+                    if type(item) not in LEAVES and isinstance(item, ast.AST):
+                        stack.append((item, scope, binds))
+            elif type(child) not in LEAVES and isinstance(child, ast.AST):
                 stack.append((child, scope, binds))
 
     # -- resolution ----------------------------------------------------------------------
