@@ -199,3 +199,27 @@ def test_notebook_findings_map_to_ipynb_lines(tmp_path: Path) -> None:
     )
     findings = scan(tmp_path, ["SAI306"]).findings
     assert [(f.location.path, f.location.line) for f in findings] == [("nb.ipynb", 5)]
+
+
+LITERALS = [
+    "1", "-1", "+2.5", "'text'", "b'raw'", "None", "True", "...", "(1, 'a', None)", "[1, [2, (3,)]]",
+    "{1, 2}", "set()", "{'a': 1, 'b': [1, 2]}", "{}", "()", "1+2j", "-1-2j", "3.5-1j", "--1", "-(1)",
+    "1+2", "2j+1", "{**other}", "{[1]: 2}", "{{1}}", "set([1])", "x", "f(1)", "-'a'", "not True",
+    "1 if a else 2", "[*a]", "(1, x)", "{'k': v}", "-True", "+1j", "1-2j", "'a' 'b'", "f'{x}'",
+]  # fmt: skip
+
+
+def test_literal_value_is_what_literal_eval_gives() -> None:
+    from sailint.collectors.pyresolve import literal_value
+
+    for text in LITERALS:
+        node = ast.parse(text, mode="eval").body
+        try:
+            expected: object = ast.literal_eval(node)
+        except (ValueError, TypeError) as error:
+            expected = type(error)
+        try:
+            got: object = literal_value(node)
+        except (ValueError, TypeError) as error:
+            got = type(error)
+        assert got == expected and type(got) is type(expected), text

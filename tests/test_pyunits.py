@@ -342,3 +342,31 @@ def test_a_failing_bandit_helper_has_its_part_done_in_process(
     monkeypatch.setattr(pyunits, "analyse", dies_in_helper)
     assert _file_mode_json(root, paths) == serial
     assert _children(os.getpid()) == set()
+
+
+def test_the_analysis_without_bandit_leaves_no_cyclic_garbage(tmp_path: Path) -> None:
+    # The analysis collects garbage every few units only when bandit runs (its parent links
+    # make every tree cyclic); this is what lets it collect far less often otherwise. (Modules:
+    # a notebook's JSON decoder leaves one small closure cycle, as json's own scanner does.)
+    import gc
+
+    from sailint.config import Config
+    from sailint.engine import _is_python_rule
+    from sailint.project import Project
+    from sailint.registry import all_rules
+
+    project = Project(_project(tmp_path / "repo", modules=12), Config())
+    rules = [r for r in all_rules() if _is_python_rule(r) and r.check != pyunits.BANDIT_CHECK]
+    units = [unit for unit in pyunits.units_of(project) if unit[0] == "module"]
+    pyunits.analyse(project, units[:2], rules)  # first use: imports, caches
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        results = pyunits.analyse(project, units, rules)
+        assert results.findings  # the rules did run
+        assert gc.collect() == 0
+    finally:
+        if was_enabled:
+            gc.enable()
+        gc.unfreeze()

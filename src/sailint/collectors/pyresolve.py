@@ -51,10 +51,60 @@ class CallSite:
 def _literal(node: ast.AST) -> Any:
     """The value of a literal node (str/bool/number/None, or dict/list/tuple of them)."""
     try:
-        value = ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return literal_value(node)
+    except (ValueError, TypeError, MemoryError, RecursionError):
         return UNKNOWN
-    return value
+
+
+_NUMBERS = (int, float, complex)
+
+
+def _number(node: ast.AST) -> Any:
+    if not isinstance(node, ast.Constant) or type(node.value) not in _NUMBERS:
+        raise ValueError("not a number")
+    return node.value
+
+
+def _signed_number(node: ast.AST) -> Any:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.UAdd, ast.USub)):
+        operand = _number(node.operand)
+        return +operand if isinstance(node.op, ast.UAdd) else -operand
+    return _number(node)
+
+
+def literal_value(node: ast.AST) -> Any:
+    """What ``ast.literal_eval(node)`` returns (or raises ValueError/TypeError for).
+
+    Written out because ``literal_eval`` builds four mutually recursive closures per call, a
+    reference cycle each time: thousands of them per scan for the cycle collector to find.
+    """
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Tuple):
+        return tuple(map(literal_value, node.elts))
+    if isinstance(node, ast.List):
+        return list(map(literal_value, node.elts))
+    if isinstance(node, ast.Set):
+        return set(map(literal_value, node.elts))
+    if isinstance(node, ast.Dict):
+        if len(node.keys) != len(node.values) or any(key is None for key in node.keys):
+            raise ValueError("not a literal dict")  # {**other}
+        keys = [literal_value(key) for key in node.keys if key is not None]
+        return dict(zip(keys, map(literal_value, node.values), strict=True))
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "set"
+        and not node.args
+        and not node.keywords
+    ):
+        return set()
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
+        left, right = _signed_number(node.left), _number(node.right)
+        if isinstance(left, (int, float)) and isinstance(right, complex):
+            return left + right if isinstance(node.op, ast.Add) else left - right
+        raise ValueError("not a complex literal")
+    return _signed_number(node)
 
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
