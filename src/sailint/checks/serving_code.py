@@ -199,15 +199,17 @@ def _route_authenticated(facts: SourceFacts, route: Route) -> bool:
     return _module_auth(facts)
 
 
-def _inference_routes(facts: SourceFacts) -> Iterator[Route]:
-    """Routes whose handler calls a model or an LLM client."""
+def _inference_routes(facts: SourceFacts) -> list[Route]:
+    """Routes whose handler calls a model or an LLM client (SAI603 and SAI604 share them)."""
+    cached = facts.derived.get("inference_routes")
+    if isinstance(cached, list):
+        return cached
     found = list(routes(facts))
-    if not found:
-        return  # no route: the flow analysis is not needed
-    flow = llm_flow(facts)
-    for route in found:
-        if calls_model(facts, flow, route.scope):
-            yield route
+    if found:  # else the flow analysis is not needed
+        flow = llm_flow(facts)
+        found = [route for route in found if calls_model(facts, flow, route.scope)]
+    facts.derived["inference_routes"] = found
+    return found
 
 
 def _path(facts: SourceFacts, route: Route) -> str:

@@ -234,16 +234,29 @@ def routes(facts: SourceFacts) -> Iterator[Route]:
                 break
 
 
-def model_objects(facts: SourceFacts, flow: LlmFlow, scope: Scope) -> set[str]:
-    """Names bound to loaded models, pipelines or LLM clients in ``scope`` or the module."""
-    found = set(flow.module.objects) | set(flow.of(scope).objects)
-    for current in (facts.module, scope):
-        for node in _scope_statements(current):
+def _factory_objects(facts: SourceFacts, scope: Scope) -> set[str]:
+    """Names ``scope``'s own statements bind to a model factory's result (cached per scope)."""
+    cache = facts.derived.setdefault("factory_objects", {})
+    found = cache.get(id(scope.node))
+    if found is None:
+        found = set()
+        for node in _scope_statements(scope):
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
                 name = facts.imports.qualify(node.value.func) or ""
                 if MODEL_FACTORIES.search(name):
                     found.update(n for t in node.targets for n in _names(t))
-    return found
+        cache[id(scope.node)] = found
+    return found  # type: ignore[no-any-return]
+
+
+def model_objects(facts: SourceFacts, flow: LlmFlow, scope: Scope) -> set[str]:
+    """Names bound to loaded models, pipelines or LLM clients in ``scope`` or the module."""
+    return (
+        flow.module.objects
+        | flow.of(scope).objects
+        | _factory_objects(facts, facts.module)
+        | _factory_objects(facts, scope)
+    )
 
 
 def calls_model(facts: SourceFacts, flow: LlmFlow, scope: Scope, depth: int = 1) -> bool:

@@ -45,9 +45,14 @@ class ImportMap:
 
     def imports(self, module: str) -> bool:
         """True if any import brings in ``module`` or one of its submodules."""
-        return any(
-            target == module or target.startswith(module + ".") for target in self.aliases.values()
-        )
+        prefixes = self.__dict__.get("_prefixes")
+        if prefixes is None:  # every dotted prefix of every target, built on the first question
+            prefixes = set()
+            for target in self.aliases.values():
+                parts = target.split(".")
+                prefixes.update(".".join(parts[:end]) for end in range(1, len(parts) + 1))
+            self.__dict__["_prefixes"] = prefixes
+        return module in prefixes
 
 
 def calls(tree: ast.AST) -> Iterator[ast.Call]:
