@@ -179,6 +179,12 @@ class DetectorSet:
         )
         keywords = sorted({k for d in self.detectors for k in d.keywords}, key=len, reverse=True)
         self._any_keyword = re.compile("|".join(re.escape(k) for k in keywords))
+        # keyword -> the line detectors it wakes (by position in ``detectors``)
+        self._woken_by: dict[str, list[int]] = {}
+        for position, detector in enumerate(self.detectors):
+            if not detector.multiline:
+                for keyword in detector.keywords:
+                    self._woken_by.setdefault(keyword, []).append(position)
 
     def by_id(self, detector_id: str) -> Detector:
         """The detector called ``detector_id``."""
@@ -230,12 +236,22 @@ class DetectorSet:
             if index + 1 >= len(starts):
                 break
             hit = search(low, starts[index + 1])
-        lowered = {i: lines[i][0].lower() for i in hit_lines}
+        # Which lines each line detector must look at: those holding one of its keywords (found
+        # once per line for every keyword, rather than per detector).
+        lines_for: dict[int, list[int]] = {}
+        for index in hit_lines:
+            lowered = lines[index][0].lower()
+            woken: set[int] = set()
+            for keyword, positions in self._woken_by.items():
+                if keyword in lowered:
+                    woken.update(positions)
+            for position in woken:
+                lines_for.setdefault(position, []).append(index)
         code = path.lower().endswith(CODE_SUFFIXES)
         generic_ok = not self.generic_paths.search(path)
         found: list[SecretMatch] = []
         taken: dict[int, list[tuple[int, int]]] = {}
-        for detector in self.detectors:
+        for position, detector in enumerate(self.detectors):
             if detector.generic and not generic_ok:
                 continue
             if detector.multiline:
@@ -245,9 +261,7 @@ class DetectorSet:
                     )
                 continue
             context_ok: bool | None = None
-            for index in hit_lines:
-                if not any(k in lowered[index] for k in detector.keywords):
-                    continue
+            for index in lines_for.get(position, ()):
                 text, number, column = lines[index]
                 for match in detector.pattern.finditer(text):
                     secret, start = self._accept(detector, match, code)
