@@ -332,6 +332,14 @@ def stale_security_doc(ctx: RuleContext) -> Iterator[Finding]:
     history = ctx.project.get(GitHistory)
     if not history.available:
         return
+    # The git work first, for the documents found without the Python analysis: it is cached in
+    # GitHistory, so when asking for the Python results below stops this rule (they are not
+    # ready yet, see engine.scan_project) it is not lost, and it overlaps with that analysis.
+    early = [d.path for d in ctx.project.get(Documents).named(THREAT_MODEL, INCIDENT_PLAN)]
+    for path in early:
+        early_change = history.last_change(path)
+        if early_change is not None:
+            history.changes_since(early_change.sha)
     documents = [path for path, _ in _threat_models(ctx)]
     documents += [d.path for d in ctx.project.get(Documents).named(INCIDENT_PLAN)]
     max_days = int(ctx.option("max-age-days"))

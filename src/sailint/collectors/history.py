@@ -32,6 +32,7 @@ class GitHistory(View):
         self.shallow = shallow
         self.empty = empty
         self._changes: dict[str, list[list[str]]] = {}
+        self._last: dict[str, LastChange | None] = {}
 
     @property
     def available(self) -> bool:
@@ -68,6 +69,11 @@ class GitHistory(View):
         """The last commit touching the project-relative ``path`` (None if never committed)."""
         if not self.available:
             return None
+        if path not in self._last:
+            self._last[path] = self._last_change(path)
+        return self._last[path]
+
+    def _last_change(self, path: str) -> LastChange | None:
         try:
             output: str = self.repo.git.log("-1", "--format=%H %ct", "--", self.prefix + path)
         except Exception as error:
