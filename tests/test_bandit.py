@@ -164,7 +164,9 @@ print(json.dumps({
     "plugins": sorted((p.name, p.plugin._test_id) for p in manager.plugins),
     "blacklist": sorted((node, t["id"]) for node, tests in manager.blacklist.items() for t in tests),
     "issues": sorted((i.test_id, i.line, i.column, i.severity, i.text) for i in issues),
-    "cli_modules_loaded": sorted({"rich", "stevedore", "importlib.metadata"} & set(sys.modules)),
+    "cli_modules_loaded": sorted(
+        {"rich", "stevedore", "importlib.metadata", "yaml"} & set(sys.modules)
+    ),
 }))
 """
 
@@ -198,7 +200,7 @@ def test_lean_bandit_import_loads_the_same_tests_as_the_package_import(tmp_path:
     lean, plain, fallback = run("lean"), run("plain"), run("fallback")
     # the lean import skipped bandit's CLI machinery; the other two loaded it
     assert lean.pop("cli_modules_loaded") == []
-    assert plain.pop("cli_modules_loaded") == ["importlib.metadata", "rich", "stevedore"]
+    assert plain.pop("cli_modules_loaded") == ["importlib.metadata", "rich", "stevedore", "yaml"]
     assert "stevedore" in fallback.pop("cli_modules_loaded")
     assert lean == plain == fallback
     assert len(lean["plugins"]) > 30 and len(lean["blacklist"]) > 30
@@ -210,3 +212,21 @@ def test_lean_bandit_import_loads_the_same_tests_as_the_package_import(tmp_path:
         "B201",
         "B307",
     }
+
+
+def test_a_yaml_bandit_config_still_loads_after_the_lean_import(tmp_path: Path) -> None:
+    config = tmp_path / "bandit.yaml"
+    config.write_text("skips: ['B101']\n", encoding="utf-8")
+    script = (
+        "import sys\n"
+        "from sailint.collectors.bandit_run import _bandit\n"
+        "b_config = _bandit('config')\n"
+        "print('yaml' in sys.modules)\n"
+        f"print(b_config.BanditConfig({str(config)!r}).get_option('skips'))\n"
+        "print(type(sys.modules['yaml']).__name__, sys.modules['yaml'].__name__)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    # PyYAML is imported only once bandit reads a YAML config, and is the real module then
+    assert result.stdout.splitlines() == ["False", "['B101']", "module yaml"]

@@ -3,7 +3,7 @@
 ``import bandit`` runs ``bandit/__init__.py`` and ``bandit/core/__init__.py``, which import the
 CLI's run manager (and with it ``rich.progress``), read bandit's own distribution metadata for
 ``__version__``, and have stevedore scan every installed distribution's entry points and import
-all nine report formatters. sailint needs none of that: it walks trees with bandit's node
+all nine report formatters; its config module imports PyYAML, for YAML config files. sailint needs none of that: it walks trees with bandit's node
 visitor and test set. On a pre-commit run of a few files that import work was most of bandit's
 cost (about 0.15 s of 0.25 s), so this module builds the two packages by hand from the
 submodules their ``__init__`` files re-export, and loads bandit's own plugins and blacklists
@@ -96,8 +96,27 @@ def _lean_import() -> None:
                 sys.modules.pop(name, None)
             else:
                 sys.modules[name] = previous
+    # bandit's config module imports PyYAML for YAML config files, which sailint never passes
+    # (it hands bandit pyproject.toml): a stand-in defers that import (~25 ms) until used.
+    deferred = "yaml" not in sys.modules
+    if deferred:
+        sys.modules["yaml"] = _DeferredYaml("yaml")
+    try:
+        importlib.import_module("bandit.core.config")
+    finally:
+        if deferred and isinstance(sys.modules.get("yaml"), _DeferredYaml):
+            del sys.modules["yaml"]
     for short in ("config", "context", "meta_ast", "node_visitor", "test_set", "tester", "utils"):
         setattr(core, short, importlib.import_module(f"bandit.core.{short}"))
+
+
+class _DeferredYaml(types.ModuleType):
+    """PyYAML for a module that imports it at its top but may never use it: imported on use."""
+
+    def __getattr__(self, name: str) -> Any:
+        if sys.modules.get("yaml") is self:
+            del sys.modules["yaml"]
+        return getattr(importlib.import_module("yaml"), name)
 
 
 def _entry_points(package_dir: Path) -> dict[str, list[tuple[str, str]]]:
