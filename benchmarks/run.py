@@ -12,6 +12,9 @@ measures, each in a fresh process:
 * ``sailint --version`` and a pre-commit style run on 5 changed files;
 * sailint's time per phase (inventory, each rule family, finalise) from one in-process scan.
 
+The floor, the SAI-only scan, the full scan and bandit run in turn, ``--repeat`` times: ratios
+are the median of back-to-back pairs, so that the machine's drift does not land on one side.
+
 Usage: ``python benchmarks/run.py [--modules 2400] [--notebooks 200] [--commits 300] [--write]``;
 ``--write`` records the table in ``benchmarks/RESULTS.md`` with the machine it ran on.
 """
@@ -120,6 +123,15 @@ def timed(command: list[str], repeat: int, cwd: Path | None = None) -> tuple[flo
     return statistics.median(times), statistics.median(cpu) if cpu else 0.0, peak
 
 
+def combined(runs: list[tuple[float, float, float]]) -> tuple[float, float, float]:
+    """Median wall and CPU seconds and the largest peak RSS of single runs."""
+    return (
+        statistics.median(run[0] for run in runs),
+        statistics.median(run[1] for run in runs),
+        max(run[2] for run in runs),
+    )
+
+
 def phases(root: Path) -> dict[str, float]:
     """Seconds per phase and per rule family from one in-process scan."""
     from sailint.config import Config
@@ -176,22 +188,30 @@ def main() -> int:
         repo = Path(tmp) / "repo"
         count = build_repository(repo, args.modules, args.notebooks, args.commits)
         print(f"repository: {count} files, {args.commits} commits at {repo}")
-        floor = statistics.median(floor_seconds(repo) for _ in range(args.repeat))
-        rows.append(("read every file + ast.parse every .py (floor)", floor, floor, 0.0))
         common = ["scan", str(repo), "--format", "json", "-o", os.devnull, "--fail-on", "none"]
-        full = timed([*sailint, *common], args.repeat)
+        bandit = bindir / "bandit"
+        bandit_command = [str(bandit), "-r", str(repo), "-q", "-f", "json", "-o", os.devnull]
+        # The machine's speed drifts (other tenants): each comparison is made in pairs run back
+        # to back, and the ratio reported is the median of the pairs' ratios.
+        floors, fulls, sais, bandits = [], [], [], []
+        for _ in range(args.repeat):
+            floors.append(floor_seconds(repo))
+            sais.append(timed([*sailint, *common, "--ignore", "B"], 1))
+            fulls.append(timed([*sailint, *common], 1))
+            if bandit.exists():
+                bandits.append(timed(bandit_command, 1))
+        floor = statistics.median(floors)
+        rows.append(("read every file + ast.parse every .py (floor)", floor, floor, 0.0))
+        full = combined(fulls)
         rows.append(("sailint scan (all rules, bandit included)", *full))
-        sai = timed([*sailint, *common, "--ignore", "B"], args.repeat)
+        sai = combined(sais)
         rows.append(("sailint scan, SAI rules only", *sai))
+        sai_ratios = [run[0] / base for run, base in zip(sais, floors, strict=True)]
+        full_ratios = [run[0] / alone[0] for run, alone in zip(fulls, bandits, strict=False)]
         hist = timed([*sailint, *common, "--history"], 1)
         rows.append((f"sailint scan --history ({args.commits} commits)", *hist))
-        bandit = bindir / "bandit"
-        bandit_alone = None
-        if bandit.exists():
-            bandit_alone = timed(
-                [str(bandit), "-r", str(repo), "-q", "-f", "json", "-o", os.devnull], args.repeat
-            )
-            rows.append(("bandit -r (alone)", *bandit_alone))
+        if bandits:
+            rows.append(("bandit -r (alone)", *combined(bandits)))
         detect = bindir / "detect-secrets"
         if detect.exists():
             found = timed([str(detect), "scan", "--all-files"], args.repeat, cwd=repo)
@@ -199,7 +219,7 @@ def main() -> int:
         version = timed([*sailint, "--version"], 7)
         rows.append(("sailint --version", version[0], version[1], 0.0))
         changed = sorted(str(p) for p in (repo / "src").rglob("*.py"))[:5]
-        precommit = timed([*sailint, "scan", *changed, "--fail-on", "none", "-q"], 5, cwd=repo)
+        precommit = timed([*sailint, "scan", *changed, "--fail-on", "none", "-q"], 11, cwd=repo)
         rows.append(
             ("sailint on 5 changed files (pre-commit hook)", precommit[0], precommit[1], 0.0)
         )
@@ -220,9 +240,16 @@ def main() -> int:
         ],
     ]
     ratios = []
-    if bandit_alone:
-        ratios.append(f"sailint (all rules) / bandit alone: {full[0] / bandit_alone[0]:.2f}")
-    ratios.append(f"sailint SAI rules / floor: {sai[0] / floor:.2f}")
+    if full_ratios:
+        ratios.append(
+            f"sailint (all rules) / bandit alone, median of {len(full_ratios)} back-to-back "
+            f"pairs: {statistics.median(full_ratios):.2f} "
+            f"(pairs: {', '.join(f'{r:.2f}' for r in full_ratios)})"
+        )
+    ratios.append(
+        f"sailint SAI rules / floor, median of {len(sai_ratios)} back-to-back pairs: "
+        f"{statistics.median(sai_ratios):.2f} (pairs: {', '.join(f'{r:.2f}' for r in sai_ratios)})"
+    )
     text = "\n".join([*lines, "", *[f"- {r}" for r in ratios]])
     print(text)
     if args.write:
