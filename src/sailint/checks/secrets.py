@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from sailint.collectors.secrethistory import HistoryScan, PastSecret
 from sailint.collectors.secrets import FoundSecret, SecretScan
 from sailint.context import RuleContext
 from sailint.model import Finding, Suppression
+
+if TYPE_CHECKING:
+    from sailint.collectors.secrethistory import PastSecret
 
 
 def _finding(ctx: RuleContext, found: FoundSecret, message: str) -> Finding:
@@ -60,6 +63,8 @@ def secret_in_notebook_output(ctx: RuleContext) -> Iterator[Finding]:
 
 def secret_in_history(ctx: RuleContext) -> Iterator[Finding]:
     """SAI203: a secret added in a past commit that is no longer in the tree."""
+    from sailint.collectors.secrethistory import HistoryScan  # git: for this rule only
+
     history = ctx.project.get(HistoryScan)
     if not history.ran:
         ctx.project.notify("note", f"SAI203 did not run: {history.reason}")
