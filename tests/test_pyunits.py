@@ -282,14 +282,22 @@ def _file_mode_json(root: Path, paths: list[str]) -> str:
     return json.dumps(document, sort_keys=True)
 
 
-def _pre_commit_files(root: Path) -> list[str]:
+def _pre_commit_run_in_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Path, list[str], str]:
+    """A project, the files of a commit, and their report from one process; then 2 cores."""
+    root = _project(tmp_path / "repo", modules=3)
     (root / "src" / "safe.py").write_text(
         "import subprocess\nsubprocess.call('ls', shell=True)  # nosec B602\n", encoding="utf-8"
     )
-    return [
+    paths = [
         "src/pkg0/train_0.py", "src/pkg1/train_1.py", "src/broken.py", "src/safe.py",
         "notebooks/explore_0.ipynb",
     ]  # fmt: skip
+    monkeypatch.setenv("SAILINT_JOBS", "1")
+    serial = _file_mode_json(root, paths)
+    monkeypatch.setenv("SAILINT_JOBS", "2")
+    return root, paths, serial
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="fork helper: Linux only")
@@ -298,11 +306,7 @@ def test_a_pre_commit_run_gives_the_same_report_with_the_bandit_helper(
 ) -> None:
     from sailint.collectors import pyhelper
 
-    root = _project(tmp_path / "repo", modules=3)
-    paths = _pre_commit_files(root)
-    monkeypatch.setenv("SAILINT_JOBS", "1")
-    serial = _file_mode_json(root, paths)
-    monkeypatch.setenv("SAILINT_JOBS", "2")
+    root, paths, serial = _pre_commit_run_in_one_process(tmp_path, monkeypatch)
     forked: list[int] = []
     fork_helper = pyhelper.fork_helper
 
@@ -326,11 +330,7 @@ def test_a_pre_commit_run_gives_the_same_report_with_the_bandit_helper(
 def test_a_failing_bandit_helper_has_its_part_done_in_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = _project(tmp_path / "repo", modules=3)
-    paths = _pre_commit_files(root)
-    monkeypatch.setenv("SAILINT_JOBS", "1")
-    serial = _file_mode_json(root, paths)
-    monkeypatch.setenv("SAILINT_JOBS", "2")
+    root, paths, serial = _pre_commit_run_in_one_process(tmp_path, monkeypatch)
     parent = os.getpid()
     analyse = pyunits.analyse
 

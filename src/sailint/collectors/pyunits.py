@@ -253,11 +253,17 @@ _SHARED: dict[str, Any] = {}  # what forked workers inherit: project, rules, sha
 Done = tuple[int, UnitResults, ProjectChanges]  # a share's index, results and project changes
 
 
-def _analyse_share(units: list[Unit]) -> tuple[UnitResults, ProjectChanges]:
-    project: Project = _SHARED["project"]
+def _analyse_marked(
+    project: Project, units: list[Unit], rules: list[RuleMeta], summaries: bool = True
+) -> tuple[UnitResults, ProjectChanges]:
+    """``analyse`` in another process: the results and what it recorded on its project copy."""
     mark = project.mark()
-    results = analyse(project, units, _SHARED["rules"])
+    results = analyse(project, units, rules, summaries)
     return results, project.changes_since(mark)
+
+
+def _analyse_share(units: list[Unit]) -> tuple[UnitResults, ProjectChanges]:
+    return _analyse_marked(_SHARED["project"], units, _SHARED["rules"])
 
 
 def _claim() -> int | None:
@@ -397,12 +403,7 @@ def defer(project: Project, deferring: bool) -> None:
 def _start_helper(project: Project, units: list[Unit], rules: list[RuleMeta]) -> Helper | None:
     from sailint.collectors.pyhelper import fork_helper
 
-    def work() -> tuple[UnitResults, ProjectChanges]:
-        mark = project.mark()
-        results = analyse(project, units, rules, summaries=False)
-        return results, project.changes_since(mark)
-
-    return fork_helper(work, _worker_started)
+    return fork_helper(lambda: _analyse_marked(project, units, rules, False), _worker_started)
 
 
 class PythonUnits(View):
