@@ -382,17 +382,11 @@ def _load(path: str) -> DetectorSet:
         # the shipped file as the generated rules index holds it (same bytes): no PyYAML
         found, data = indexed_data(rules_dir(), DETECTORS_FILE.as_posix(), raw)
     if not found:
-        import yaml
+        from sailint.registry import RuleLoadError, parse_yaml_bytes
 
-        try:  # libyaml's safe loader: the same data, about five times faster than yaml.safe_load
-            from yaml import CSafeLoader as SafeLoader
-        except ImportError:  # pragma: no cover - PyYAML built without libyaml
-            from yaml import SafeLoader  # type: ignore[assignment]
         try:
-            text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
-            # sailint: ignore[B506] SafeLoader is CSafeLoader or SafeLoader; bandit cannot tell
-            data = yaml.load(text, Loader=SafeLoader)
-        except (UnicodeDecodeError, yaml.YAMLError) as error:
+            data = parse_yaml_bytes(path, raw)
+        except (UnicodeDecodeError, RuleLoadError) as error:
             raise DetectorError(f"{path}: cannot load: {error}") from None
     if not isinstance(data, dict):
         raise DetectorError(f"{path}: expected a mapping")
