@@ -260,12 +260,11 @@ def scan_project(
     # rules run here: first those that need no Python results, then those that do (a rule that
     # asks for them in the first pass is stopped and run again in the second).
     pyunits.start(project, [rule for rule in selected if _is_python_rule(rule)])
-    later: list[RuleMeta] = [rule for rule in selected if _is_python_rule(rule)]
+    stopped: list[RuleMeta] = []
     done = 0
     try:
         pyunits.defer(project, True)
-        first = [rule for rule in selected if not _is_python_rule(rule)]
-        for position, rule in enumerate(first):
+        for rule in [rule for rule in selected if not _is_python_rule(rule)]:
             if progress is not None:
                 progress(done, len(selected), rule)
             mark = time.perf_counter()
@@ -273,10 +272,10 @@ def scan_project(
                 findings.extend(run_rule(rule, project))
                 done += 1
             except pyunits.AnalysisPending:
-                later.insert(position - done, rule)  # before the Python rules, in rule order
+                stopped.append(rule)
             _add_time(timings, f"rule:{rule.id}", mark)
         pyunits.defer(project, False)
-        for rule in later:
+        for rule in [*stopped, *(rule for rule in selected if _is_python_rule(rule))]:
             if progress is not None:
                 progress(done, len(selected), rule)
             done += 1
