@@ -20,12 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sailint.collectors.envreads import EnvRead, env_reads
-from sailint.collectors.hubrefs import HubRef, code_refs
-from sailint.collectors.mlsignals import UnitSignals, unit_signals
 from sailint.collectors.notebooks import parse_notebook
-from sailint.collectors.pynames import ImportMap
-from sailint.collectors.pyresolve import CodeFacts, SourceFacts
 from sailint.collectors.python import PythonSource, load_module, module_paths, notebook_unit
 from sailint.context import RuleContext
 from sailint.model import Finding
@@ -35,7 +30,14 @@ from sailint.rulemeta import RuleMeta
 if TYPE_CHECKING:  # multiprocessing is imported only when workers start
     from concurrent.futures import Future, ProcessPoolExecutor
 
+    # The analysis modules are imported when a unit is first summarised: in a pre-commit run
+    # that is after the bandit helper forks (it needs none of them), in parallel with its work.
+    from sailint.collectors.envreads import EnvRead
+    from sailint.collectors.hubrefs import HubRef
+    from sailint.collectors.mlsignals import UnitSignals
     from sailint.collectors.pyhelper import Helper
+    from sailint.collectors.pynames import ImportMap
+    from sailint.collectors.pyresolve import SourceFacts
 
 log = logging.getLogger("sailint")
 
@@ -89,6 +91,10 @@ class UnitResults:
 
 def summarise(facts: SourceFacts, project: Project) -> UnitSummary:
     """The summary of one unit; a unit too deeply nested to analyse keeps only its imports."""
+    from sailint.collectors.envreads import env_reads
+    from sailint.collectors.hubrefs import code_refs
+    from sailint.collectors.mlsignals import UnitSignals, unit_signals
+
     source = facts.source
     try:
         return UnitSummary(
@@ -215,7 +221,10 @@ def _analyse_units(
     results: UnitResults,
     summaries: bool = True,
 ) -> None:
-    facts_cache = project.get(CodeFacts)
+    if summaries:
+        from sailint.collectors.pyresolve import CodeFacts
+
+        facts_cache = project.get(CodeFacts)
     seconds = results.seconds
     for number, unit in enumerate(units, start=1):
         if number % (COLLECT_EVERY if runner.bandit else COLLECT_EVERY * 16) == 0:
