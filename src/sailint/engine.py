@@ -178,6 +178,20 @@ def _units(rule: RuleMeta, project: Project) -> Iterable[tuple[Any, ...]]:
                 yield (path,)
 
 
+def _nothing_to_report(rule: RuleMeta, project: Project) -> bool:
+    """A pre-commit run given only Python modules, and a repository check that reports none.
+
+    Skipping the check there saves importing and building what it reads (shell, manifests,
+    workflows, model files), most of a small run; tests/test_engine.py checks that the report
+    of such a run is the same with and without the skip, on every fixture repository.
+    """
+    return (
+        not rule.reads_python_modules
+        and project.file_mode
+        and all(path.endswith(".py") for path in project.files)
+    )
+
+
 def run_rule(rule: RuleMeta, project: Project) -> list[Finding]:
     """Run one rule; a crash becomes an error notification, never a traceback."""
     ctx = RuleContext(rule, project)
@@ -187,8 +201,14 @@ def run_rule(rule: RuleMeta, project: Project) -> list[Finding]:
             findings.extend(_run_match(rule, ctx))
         elif _is_python_rule(rule):
             findings.extend(_python_results(rule, project))
-            if rule.scope == "repository" and rule.check is not None:
+            if (
+                rule.scope == "repository"
+                and rule.check is not None
+                and not _nothing_to_report(rule, project)
+            ):
                 findings.extend(resolve_check(rule.check)(ctx))  # its non-Python part
+        elif _nothing_to_report(rule, project):
+            pass
         else:
             assert rule.check is not None
             check = resolve_check(rule.check)

@@ -86,6 +86,7 @@ def parse_rule(data: dict[str, Any], source: str) -> RuleMeta:
         options=options,
         security_severity=data.get("security-severity"),
         file_local=bool(data.get("file-local", data["scope"] != "repository")),
+        reads_python_modules=bool(data.get("reads-python-modules", True)),
         source_file=source,
     )
 

@@ -58,6 +58,9 @@ class RuleMeta:
     options: tuple[OptionSpec, ...] = ()
     security_severity: float | None = None
     file_local: bool = False
+    # False when the rule's repository check never reports a Python module (``*.py``): a
+    # pre-commit run given only Python modules skips that check (engine.py).
+    reads_python_modules: bool = True
     source_file: str = ""
 
     @property
