@@ -18,21 +18,23 @@ def env_reads(facts: SourceFacts) -> list[EnvRead]:
     """Dotenv loads and reads of secret-named environment variables in one unit."""
     source, imports = facts.source, facts.imports
     found: list[EnvRead] = []
-    environ_reads = [
-        node
+    # Calls come with their qualified names from the facts walk (CallSite.name).
+    sites: list[tuple[ast.Call | ast.Subscript, str]] = [
+        (site.node, site.name) for site in facts.calls
+    ]
+    sites.extend(
+        (node, "os.environ.__getitem__")
         for node in facts.subscripts
         if isinstance(node.ctx, ast.Load) and imports.qualify(node.value) == "os.environ"
-    ]
-    for node in [site.node for site in facts.calls] + environ_reads:
-        name: str | None
+    )
+    for node, name in sites:
         argument: ast.expr | None
         if isinstance(node, ast.Call):
-            name = imports.qualify(node.func)
             argument = node.args[0] if node.args else None
             if any(k.arg == "env_file" for k in node.keywords):
                 name = "env_file="
         else:
-            name, argument = "os.environ.__getitem__", node.slice
+            argument = node.slice
         if name in DOTENV_CALLS or name == "env_file=":
             found.append((source.path, source.location(node).line, "loads a dotenv file"))
         elif (

@@ -105,8 +105,7 @@ def _repo_argument(facts: SourceFacts, site: CallSite) -> tuple[ast.expr | None,
     """Which argument names the repository, and the kind of download, for hub calls."""
     name, method = site.name, site.method
     call = site.node
-    hf = facts.imports_any(*HF_LIBRARIES)
-    if method == "from_pretrained" and hf:
+    if method == "from_pretrained" and facts.imports_any(*HF_LIBRARIES):
         if name.endswith(("PeftModel.from_pretrained",)) or re.search(
             r"PeftModelFor\w+\.from_pretrained$", name
         ):
@@ -116,7 +115,7 @@ def _repo_argument(facts: SourceFacts, site: CallSite) -> tuple[ast.expr | None,
         "transformers"
     ):
         return facts.argument(call, "model", 1, site.scope), "model"
-    if method in ("hf_hub_download", "snapshot_download") and hf:
+    if method in ("hf_hub_download", "snapshot_download") and facts.imports_any(*HF_LIBRARIES):
         repo_type = facts.kwarg(site, "repo_type")
         kind = "dataset" if repo_type == "dataset" else "model"
         return facts.argument(call, "repo_id", 0, site.scope), kind

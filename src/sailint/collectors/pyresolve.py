@@ -109,6 +109,8 @@ def literal_value(node: ast.AST) -> Any:
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 TARGET_BINDERS = (ast.AugAssign, ast.For, ast.AsyncFor, ast.NamedExpr)
+FUNCTION_TYPES = frozenset(FUNCTIONS)
+TARGET_BINDER_TYPES = frozenset(TARGET_BINDERS)
 # Node types the facts walk acts on (the rest it only descends into), and childless ones.
 NOTABLE = frozenset(
     {
@@ -183,62 +185,46 @@ class SourceFacts:
         imports: list[ast.Import | ast.ImportFrom] = []
         raw_calls: list[tuple[ast.Call, Scope]] = []
         bindings: dict[int, list[tuple[str, ast.AST | None]]] = {id(self.module): []}
-        # (node, scope it evaluates in, whether its bindings belong to that scope)
-        stack: list[tuple[ast.AST, Scope, bool]] = [
-            (node, self.module, True) for node in reversed(source.tree.body)
-        ]
+        # The scope the walk is in, and whether bindings there count (not in class bodies or
+        # lambdas). The stack holds nodes, and (scope, binds) pairs that set both when popped:
+        # cheaper than a pair per node, and they change only at functions, classes and lambdas.
+        scope, binds = self.module, True
+        stack: list[Any] = list(reversed(source.tree.body))
+        child_fields = _CHILD_FIELDS
         while stack:
-            node, scope, binds = stack.pop()
+            node = stack.pop()
             kind = type(node)
+            if kind is tuple:
+                scope, binds = node
+                continue
             if kind in LEAVES:
                 continue
-            if kind not in NOTABLE:  # most nodes: just descend
-                self._push_children(stack, node, scope, binds)
-                continue
-            bound = bindings[id(scope)] if binds else None
-            if isinstance(node, FUNCTIONS):
-                if bound is not None:
-                    bound.append((node.name, None))
-                inner = Scope(node, {}, scope)
-                self.functions.append(inner)
-                bindings[id(inner)] = []
-                stack.extend((child, inner, True) for child in reversed(node.body))
-                # Decorators and argument defaults evaluate in the enclosing scope.
-                stack.append((node.args, scope, False))
-                stack.extend((d, scope, False) for d in reversed(node.decorator_list))
-                continue
-            if isinstance(node, ast.ClassDef):
-                if bound is not None:
-                    bound.append((node.name, None))
-                binds = False  # class attributes are not module constants
-            elif isinstance(node, ast.Lambda):
-                binds = False
-            elif isinstance(node, ast.Call):
-                raw_calls.append((node, scope))
-            elif isinstance(node, ast.Dict):
-                self.dicts.append(node)
-            elif isinstance(node, ast.Assign):
-                self.assignments.append(node)
-                if bound is not None:
-                    for target in node.targets:
-                        if isinstance(target, ast.Name):
-                            bound.append((target.id, node.value))
-                        else:
-                            bound.extend((name, None) for name in _target_names(target))
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                imports.append(node)
-            elif isinstance(node, ast.Subscript):
-                self.subscripts.append(node)
-            elif bound is not None:
-                if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-                    bound.append((node.target.id, node.value))
-                elif isinstance(node, TARGET_BINDERS):
-                    bound.extend((name, None) for name in _target_names(node.target))
-                elif isinstance(node, (ast.With, ast.AsyncWith)):
-                    for item in node.items:
-                        if item.optional_vars is not None:
-                            bound.extend((n, None) for n in _target_names(item.optional_vars))
-            self._push_children(stack, node, scope, binds)
+            if kind in NOTABLE:
+                bound = bindings[id(scope)] if binds else None
+                if kind in FUNCTION_TYPES:
+                    if bound is not None:
+                        bound.append((node.name, None))
+                    inner = Scope(node, {}, scope)
+                    self.functions.append(inner)
+                    bindings[id(inner)] = []
+                    stack.append((scope, binds))  # back to this scope after the body
+                    stack.extend(reversed(node.body))
+                    stack.append((inner, True))
+                    # Decorators and argument defaults evaluate in the enclosing scope.
+                    stack.append(node.args)
+                    stack.extend(reversed(node.decorator_list))
+                    stack.append((scope, False))
+                    continue
+                if kind is ast.ClassDef or kind is ast.Lambda:
+                    if bound is not None and kind is ast.ClassDef:
+                        bound.append((node.name, None))
+                    # Class attributes (and lambda parameters) are not constants of the scope.
+                    stack.append((scope, binds))
+                    self._push_children(stack, node, child_fields)
+                    stack.append((scope, False))
+                    continue
+                self._note(node, kind, scope, bound, raw_calls, imports)
+            self._push_children(stack, node, child_fields)
         self.imports = _import_map(imports)
         self.import_nodes = sorted(imports, key=lambda n: (n.lineno, n.col_offset))
         for scope in (self.module, *self.functions):
@@ -255,24 +241,60 @@ class SourceFacts:
             )
             self.calls.append(CallSite(call, self.imports.qualify(func) or "", method, scope))
 
+    def _note(
+        self,
+        node: Any,
+        kind: type,
+        scope: Scope,
+        bound: list[tuple[str, ast.AST | None]] | None,
+        raw_calls: list[tuple[ast.Call, Scope]],
+        imports: list[ast.Import | ast.ImportFrom],
+    ) -> None:
+        """Record a notable node (not a function, class or lambda) of the facts walk."""
+        if kind is ast.Call:
+            raw_calls.append((node, scope))
+        elif kind is ast.Dict:
+            self.dicts.append(node)
+        elif kind is ast.Assign:
+            self.assignments.append(node)
+            if bound is not None:
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        bound.append((target.id, node.value))
+                    else:
+                        bound.extend((name, None) for name in _target_names(target))
+        elif kind is ast.Import or kind is ast.ImportFrom:
+            imports.append(node)
+        elif kind is ast.Subscript:
+            self.subscripts.append(node)
+        elif bound is not None:
+            if kind is ast.AnnAssign and isinstance(node.target, ast.Name):
+                bound.append((node.target.id, node.value))
+            elif kind in TARGET_BINDER_TYPES:
+                bound.extend((name, None) for name in _target_names(node.target))
+            elif kind is ast.With or kind is ast.AsyncWith:
+                for item in node.items:
+                    if item.optional_vars is not None:
+                        bound.extend((n, None) for n in _target_names(item.optional_vars))
+
     @staticmethod
     def _push_children(
-        stack: list[tuple[ast.AST, Scope, bool]], node: ast.AST, scope: Scope, binds: bool
+        stack: list[Any], node: ast.AST, child_fields: dict[type, tuple[str, ...]]
     ) -> None:
         # The hottest loop of the Python analysis: leaves are filtered here rather than pushed
         # and popped, and each type's child fields are looked up once.
         kind = type(node)
-        fields = _CHILD_FIELDS.get(kind)
+        fields = child_fields.get(kind)
         if fields is None:
-            fields = _CHILD_FIELDS[kind] = tuple(f for f in kind._fields if f != "ctx")
+            fields = child_fields[kind] = tuple(f for f in kind._fields if f != "ctx")
         for field_name in fields:
             child = getattr(node, field_name, None)
             if type(child) is list:
                 for item in child:
                     if type(item) not in LEAVES and isinstance(item, ast.AST):
-                        stack.append((item, scope, binds))
+                        stack.append(item)
             elif type(child) not in LEAVES and isinstance(child, ast.AST):
-                stack.append((child, scope, binds))
+                stack.append(child)
 
     # -- resolution ----------------------------------------------------------------------
 
