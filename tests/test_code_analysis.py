@@ -156,8 +156,9 @@ def test_llm_output_finding_points_at_the_source_call(tmp_path: Path) -> None:
 
 
 def test_llm_functions_are_all_under_llm_prefixes() -> None:
-    # SAI602 skips a unit that calls nothing under LLM_PREFIXES: every direct source of model
-    # output (LLM_FUNCTIONS) must be under one of them for that to lose nothing.
+    # A unit that calls nothing under LLM_PREFIXES gets no flow analysis (pyflow.NoLlmFlow, and
+    # SAI602 skips it): every direct source of model output (LLM_FUNCTIONS) must be under one of
+    # them for that to lose nothing.
     import re
 
     from sailint.collectors.pyflow import LLM_FUNCTIONS, LLM_PREFIXES
@@ -174,6 +175,32 @@ def test_llm_functions_are_all_under_llm_prefixes() -> None:
     alternatives.append(current)
     modules = [re.match(r"[a-z_]+", alternative).group(0) for alternative in alternatives]  # type: ignore[union-attr]
     assert modules and all(f"{module}." in LLM_PREFIXES for module in modules), modules
+
+
+def test_the_flow_analysis_finds_nothing_where_it_is_skipped() -> None:
+    # Every fixture module that calls no LLM library: the full analysis finds no LLM object and
+    # no model output in any scope, as NoLlmFlow says without looking.
+    from sailint.collectors.pyflow import LlmFlow, NoLlmFlow, calls_llm_library, llm_flow
+
+    fixtures = Path(__file__).resolve().parent.parent / "fixtures"
+    skipped = analysed = 0
+    for path in sorted(fixtures.rglob("*.py")):
+        code = path.read_text(encoding="utf-8", errors="replace")
+        try:
+            facts = facts_of(code)
+        except (SyntaxError, ValueError, RecursionError):
+            continue
+        if calls_llm_library(facts):
+            analysed += 1
+            assert type(llm_flow(facts)) is LlmFlow
+            continue
+        skipped += 1
+        assert isinstance(llm_flow(facts), NoLlmFlow)
+        full = LlmFlow(facts)
+        for scope in (facts.module, *facts.functions):
+            flow = full.of(scope)
+            assert not flow.objects and not flow.tainted, (path, scope.node)
+    assert skipped > 50 and analysed > 5, (skipped, analysed)
 
 
 def test_llm_output_through_an_unprefixed_alias_is_still_found(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 
 from sailint.checks.models_code import Hit
-from sailint.collectors.pyflow import LLM_PREFIXES, llm_flow
+from sailint.collectors.pyflow import calls_llm_library, llm_flow
 from sailint.collectors.pyresolve import CodeFacts, Scope, SourceFacts, per_unit
 from sailint.collectors.python import PythonSource
 from sailint.context import RuleContext
@@ -46,7 +46,7 @@ def _llm_output_hits(facts: SourceFacts) -> Iterator[tuple[Hit, ast.AST]]:
     """SAI602: an LLM result flows, within one function, into a dangerous sink."""
     # Model output starts at a call of an LLM library (LLM_FUNCTIONS are among LLM_PREFIXES) or
     # at a call on an object one built: a unit with no call into those libraries has none.
-    if not any(site.name.startswith(LLM_PREFIXES) for site in facts.calls):
+    if not calls_llm_library(facts):
         return
     flow = None  # the flow analysis is only worth running once a sink is found
     for site in facts.calls:

@@ -286,10 +286,45 @@ def calls_model(facts: SourceFacts, flow: LlmFlow, scope: Scope, depth: int = 1)
     return False
 
 
+def calls_llm_library(facts: SourceFacts) -> bool:
+    """True if the unit calls anything of an LLM library (LLM_PREFIXES)."""
+    found = facts.derived.get("calls_llm_library")
+    if not isinstance(found, bool):
+        found = any(site.name.startswith(LLM_PREFIXES) for site in facts.calls)
+        facts.derived["calls_llm_library"] = found
+    return found
+
+
+class NoLlmFlow(LlmFlow):
+    """The flow of a unit that calls no LLM library: no LLM objects, no model output.
+
+    Every LLM object is built by a call under LLM_PREFIXES and every source of model output is
+    such a call (LLM_FUNCTIONS are among LLM_PREFIXES, tests/test_code_analysis.py) or a call
+    on such an object, so without those calls the analysis would find nothing: skip it.
+    """
+
+    def __init__(self, facts: SourceFacts) -> None:
+        """No analysis: every scope is empty."""
+        self.facts = facts
+        self.module = FlowScope()
+
+    def of(self, scope: Scope) -> FlowScope:
+        """See ``LlmFlow.of``: always empty here."""
+        return FlowScope()
+
+    def source_call(self, node: ast.AST, flow: FlowScope) -> ast.Call | None:
+        """See ``LlmFlow.source_call``: never one here."""
+        return None
+
+    def origin(self, node: ast.AST, flow: FlowScope) -> ast.AST | None:
+        """See ``LlmFlow.origin``: never model output here."""
+        return None
+
+
 def llm_flow(facts: SourceFacts) -> LlmFlow:
     """The unit's LLM flow analysis (computed once and shared by the rules)."""
     flow = facts.derived.get("llm_flow")
     if not isinstance(flow, LlmFlow):
-        flow = LlmFlow(facts)
+        flow = LlmFlow(facts) if calls_llm_library(facts) else NoLlmFlow(facts)
         facts.derived["llm_flow"] = flow
     return flow
