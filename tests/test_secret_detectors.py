@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sailint.collectors.secretdetect import (
     DetectorError,
     DetectorSet,
+    keyword_pattern,
     load_detectors,
     redact,
     shannon_entropy,
@@ -167,3 +171,35 @@ def test_unreadable_detector_file(tmp_path: Path) -> None:
     bad.write_text("detectors: [", encoding="utf-8")
     with pytest.raises(DetectorError, match="cannot load"):
         load_detectors(bad)
+
+
+KEYWORDS = sorted({k for d in DETECTORS.detectors for k in d.keywords})
+
+
+def _start(pattern: re.Pattern[str], text: str, position: int) -> int | None:
+    found = pattern.search(text, position)
+    return None if found is None else found.start()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(KEYWORDS),
+            st.sampled_from(KEYWORDS).map(lambda k: k[:-1]),  # near misses
+            st.text(alphabet='ak_-:/"ey \nsp', max_size=6),
+        ),
+        max_size=12,
+    ),
+    st.lists(st.sampled_from(KEYWORDS), min_size=1, max_size=6, unique=True),
+)
+def test_the_keyword_trie_finds_what_the_alternation_finds(
+    pieces: list[str], some: list[str]
+) -> None:
+    # The secret scan only uses where the leftmost keyword starts, from any position.
+    text = "".join(pieces)
+    for keywords in (KEYWORDS, some):
+        alternation = re.compile("|".join(re.escape(k) for k in keywords))
+        trie = re.compile(keyword_pattern(keywords))
+        for position in range(len(text) + 1):
+            assert _start(trie, text, position) == _start(alternation, text, position)
