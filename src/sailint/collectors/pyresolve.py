@@ -363,7 +363,15 @@ class SourceFacts:
         self, call: ast.Call, name: str, position: int | None = None, scope: Scope | None = None
     ) -> ast.expr | None:
         """A call argument by keyword (``**`` literals included) or by position."""
-        found = self.keywords(call, scope).get(name)
+        # The rules ask for a few names of every call: only a call with a ``**`` spread needs
+        # the resolved keyword table of ``keywords``.
+        found: ast.expr | None = None
+        for keyword in call.keywords:
+            if keyword.arg is None:
+                found = self.keywords(call, scope).get(name)
+                break
+            if keyword.arg == name:
+                found = keyword.value
         if found is not None:
             return found
         if position is not None and position < len(call.args):
