@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from sailint.checks.models_code import Hit
 from sailint.collectors.pyflow import calls_llm_library, llm_flow
-from sailint.collectors.pyresolve import CodeFacts, Scope, SourceFacts, per_unit
+from sailint.collectors.pyresolve import CallSite, CodeFacts, Scope, SourceFacts, per_unit
 from sailint.collectors.python import PythonSource
 from sailint.context import RuleContext
 from sailint.model import Finding
@@ -28,8 +28,8 @@ HTML_SINKS = re.compile(
 UNSAFE_HTML_KWARG = "unsafe_allow_html"
 
 
-def _sink(facts: SourceFacts, call: ast.Call, scope: Scope) -> str | None:
-    name = facts.imports.qualify(call.func) or ""
+def _sink(facts: SourceFacts, site: CallSite) -> str | None:
+    name, call, scope = site.name, site.node, site.scope
     if name in CODE_SINKS:
         return f"`{name}` executes it as Python"
     if SHELL_SINKS.match(name):
@@ -50,7 +50,7 @@ def _llm_output_hits(facts: SourceFacts) -> Iterator[tuple[Hit, ast.AST]]:
         return
     flow = None  # the flow analysis is only worth running once a sink is found
     for site in facts.calls:
-        effect = _sink(facts, site.node, site.scope)
+        effect = _sink(facts, site)
         if effect is None:
             continue
         flow = flow or llm_flow(facts)
@@ -113,9 +113,10 @@ def _prompt_nodes(facts: SourceFacts) -> Iterator[tuple[ast.AST, ast.AST | None,
                 or facts.argument(call, "template", 0, scope),
                 scope,
             )
-        system = facts.keywords(call, scope).get("system")
-        if system is not None and site.method in ("create", "stream", "generate_content", "chat"):
-            yield call, system, scope
+        if site.method in ("create", "stream", "generate_content", "chat"):
+            system = facts.argument(call, "system", None, scope)
+            if system is not None:
+                yield call, system, scope
         if site.method in ("from_messages", "ChatPromptTemplate"):
             messages = facts.argument(call, "messages", 0, scope)
             for element in getattr(messages, "elts", []):
