@@ -278,6 +278,37 @@ def test_a_pre_commit_scan_loads_only_bandit(tmp_path: Path) -> None:
     assert _heavy_imports(tmp_path / ".gitignore", tmp_path / "run.log") == "0 []\n"
 
 
+READERS = (
+    "{'sailint.collectors.shellsources', 'sailint.collectors.dockerfiles', "
+    "'sailint.collectors.workflows', 'sailint.collectors.launches', 'sailint.checks.installs', "
+    "'sailint.checks.gha', 'sailint.checks.pinning', 'sailint.checks.provenance'}"
+)
+
+
+def test_a_pre_commit_scan_of_python_modules_skips_the_other_readers(tmp_path: Path) -> None:
+    # Checks declared reads-python-modules: false are skipped (tests/test_file_mode.py), and
+    # so is importing the shell, Dockerfile and workflow readers they would have built.
+    _awkward_repo(tmp_path)
+    (tmp_path / "Dockerfile").write_text("FROM python:3.11\nRUN pip install torch\n")
+    code = (
+        "import os, sys\n"
+        "os.environ['SAILINT_JOBS'] = '1'\n"
+        "from sailint.entry import main\n"
+        "code = main(['scan', *sys.argv[1:], '--fail-on', 'none', '-q'])\n"
+        f"print(code, sorted(set(sys.modules) & {READERS}))\n"
+    )
+    python_only = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "train.py"), str(tmp_path / "src/app.py")],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert python_only.stdout == "0 []\n"
+    with_dockerfile = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "train.py"), str(tmp_path / "Dockerfile")],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert "sailint.checks.installs" in with_dockerfile.stdout
+
+
 def test_the_listing_is_what_gitpython_listed(tmp_path: Path) -> None:
     import git as gitpython
 
