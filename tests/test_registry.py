@@ -81,3 +81,17 @@ def test_invalid_rule_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_generated_docs_are_current() -> None:
     stale = docs.sync(ROOT / "docs" / "rules", load_rule_metas(), check=True)
     assert stale == [], f"run `python -m sailint.docs` to regenerate: {stale}"
+
+
+def test_rule_bytes_lists_what_rule_files_lists(tmp_path: Path) -> None:
+    from sailint.registry import _rule_bytes, rule_files, rules_dir
+
+    for base in (tmp_path, rules_dir()):
+        if base == tmp_path:  # names that sort differently as strings and as path parts
+            for name in ("a/x.yaml", "a-b/y.yaml", "a/b/z.yaml", "top.yaml", "a/notes.md"):
+                (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+                (tmp_path / name).write_text(name, encoding="utf-8")
+            (tmp_path / "dir.yaml").mkdir()  # a directory is no rule file
+        expected = [(p.relative_to(base).as_posix(), p.read_bytes()) for p in rule_files(base)]
+        assert _rule_bytes(base) == expected
+        assert len(expected) == (4 if base == tmp_path else len(rule_files()))
