@@ -181,9 +181,9 @@ def _units(rule: RuleMeta, project: Project) -> Iterable[tuple[Any, ...]]:
 def _nothing_to_report(rule: RuleMeta, project: Project) -> bool:
     """A pre-commit run given only Python modules, and a repository check that reports none.
 
-    Skipping the check there saves importing and building what it reads (shell, manifests,
-    workflows, model files), most of a small run; tests/test_engine.py checks that the report
-    of such a run is the same with and without the skip, on every fixture repository.
+    Skipping the check there saves importing and building what it reads (shell, Dockerfiles,
+    workflows, requirements files), much of a small run; tests/test_file_mode.py checks that
+    the report of such a run is the same with and without the skip, on every fixture repository.
     """
     return (
         not rule.reads_python_modules
@@ -207,9 +207,7 @@ def run_rule(rule: RuleMeta, project: Project) -> list[Finding]:
                 and not _nothing_to_report(rule, project)
             ):
                 findings.extend(resolve_check(rule.check)(ctx))  # its non-Python part
-        elif _nothing_to_report(rule, project):
-            pass
-        else:
+        elif not _nothing_to_report(rule, project):
             assert rule.check is not None
             check = resolve_check(rule.check)
             for unit in _units(rule, project):

@@ -111,8 +111,7 @@ def _rule_bytes(base: Path) -> list[tuple[str, bytes]]:
     Read at every start: os.walk and open cost a third of pathlib's rglob and read_bytes.
     """
     names: list[str] = []
-    for directory, subdirectories, files in os.walk(base):
-        subdirectories.sort()
+    for directory, _, files in os.walk(base):
         relative = os.path.relpath(directory, base)
         for file in files:
             if file.endswith(".yaml") and os.path.isfile(os.path.join(directory, file)):
