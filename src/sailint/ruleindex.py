@@ -2,9 +2,9 @@
 
 ``rules/index.json`` maps each rule file (relative name) to the SHA-256 of its bytes and the
 document YAML parsed it into; under ``data`` it does the same for the YAML data files every scan
-reads (the secret detectors), so that a scan of files without YAML never imports PyYAML. The registry uses an entry only while the digest still matches the
-file, and parses the YAML otherwise, so an edited or new rule is never read stale; the index
-only saves time. ``python -m sailint.docs`` regenerates it and ``--check`` (and the test suite)
+reads (the secret detectors), so that a scan of files without YAML never imports PyYAML. The
+registry uses an entry only while the digest still matches the file, and parses the YAML
+otherwise, so an edited or new rule is never read stale; the index only saves time. ``python -m sailint.docs`` regenerates it and ``--check`` (and the test suite)
 reports it stale.
 """
 
@@ -19,7 +19,8 @@ from typing import Any
 
 INDEX_FILE = "index.json"
 FORMAT = 1
-DATA_FILES = ("secrets/detectors.yml",)  # read by every scan (collectors/secretdetect.py)
+DETECTORS_FILE = "secrets/detectors.yml"  # the secret detectors (collectors/secretdetect.py)
+DATA_FILES = (DETECTORS_FILE,)  # YAML data files every scan reads
 
 
 def digest(raw: bytes) -> str:

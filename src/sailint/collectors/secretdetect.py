@@ -13,7 +13,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-DETECTORS_FILE = Path("secrets") / "detectors.yml"
+from sailint import ruleindex
+
+DETECTORS_FILE = Path(ruleindex.DETECTORS_FILE)  # below the rules directory
 #: Files where a value must be quoted to be a literal: unquoted text there is code.
 CODE_SUFFIXES = (".py", ".ipynb", ".js", ".ts", ".java", ".go", ".rs", ".rb", ".scala", ".kt")
 #: Inline markers of other scanners that teams keep when they migrate to sailint.
@@ -402,10 +404,9 @@ def _load(path: str) -> DetectorSet:
     found, data = False, None
     if Path(path) == detectors_path():
         from sailint.registry import rules_dir
-        from sailint.ruleindex import indexed_data
 
         # the shipped file as the generated rules index holds it (same bytes): no PyYAML
-        found, data = indexed_data(rules_dir(), DETECTORS_FILE.as_posix(), raw)
+        found, data = ruleindex.indexed_data(rules_dir(), ruleindex.DETECTORS_FILE, raw)
     if not found:
         from sailint.registry import RuleLoadError, parse_yaml_bytes
 
