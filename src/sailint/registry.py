@@ -108,7 +108,7 @@ def resolve_check(target: str) -> Callable[..., Iterable[Any]]:
 def _rule_bytes(base: Path) -> list[tuple[str, bytes]]:
     """(relative name, content) of every rule file below ``base``, in ``rule_files`` order.
 
-    Read at every start: os.walk and open cost a third of pathlib's rglob and read_bytes.
+    Read at every start: os.walk and open take about half the time of rglob and read_bytes.
     """
     names: list[str] = []
     for directory, _, files in os.walk(base):

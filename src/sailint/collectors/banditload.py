@@ -3,11 +3,12 @@
 ``import bandit`` runs ``bandit/__init__.py`` and ``bandit/core/__init__.py``, which import the
 CLI's run manager (and with it ``rich.progress``), read bandit's own distribution metadata for
 ``__version__``, and have stevedore scan every installed distribution's entry points and import
-all nine report formatters; its config module imports PyYAML, for YAML config files. sailint needs none of that: it walks trees with bandit's node
-visitor and test set. On a pre-commit run of a few files that import work was most of bandit's
-cost (about 0.15 s of 0.25 s), so this module builds the two packages by hand from the
-submodules their ``__init__`` files re-export, and loads bandit's own plugins and blacklists
-from bandit's ``entry_points.txt`` - the list stevedore would have read.
+all nine report formatters; its config module imports PyYAML, for YAML config files. sailint
+needs none of that: it walks trees with bandit's node visitor and test set. On a pre-commit run
+of a few files that import work was most of bandit's cost (about 0.15 s of 0.25 s), so this
+module builds the two packages by hand from the submodules their ``__init__`` files re-export,
+loads bandit's own plugins and blacklists from bandit's ``entry_points.txt`` - the list
+stevedore would have read - and defers PyYAML until a YAML config is read.
 
 Anything unexpected (another bandit layout, no ``entry_points.txt``, a missing name) undoes the
 partial import and falls back to a plain ``import bandit``; tests/test_bandit.py checks that

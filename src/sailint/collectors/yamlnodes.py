@@ -17,17 +17,17 @@ MAX_EXPANDED_NODES = 200_000
 
 
 def is_mapping(node: object) -> TypeGuard[MappingNode]:
-    """``is_mapping(node)``, told by PyYAML's node ``id`` (no import of yaml)."""
+    """True for a PyYAML mapping node, told by its ``id`` (without importing yaml)."""
     return getattr(node, "id", None) == "mapping"
 
 
 def is_scalar(node: object) -> TypeGuard[ScalarNode]:
-    """``is_scalar(node)``, as ``is_mapping``."""
+    """True for a PyYAML scalar node, told by its ``id`` (without importing yaml)."""
     return getattr(node, "id", None) == "scalar"
 
 
 def is_sequence(node: object) -> TypeGuard[SequenceNode]:
-    """``is_sequence(node)``, as ``is_mapping``."""
+    """True for a PyYAML sequence node, told by its ``id`` (without importing yaml)."""
     return getattr(node, "id", None) == "sequence"
 
 
