@@ -327,21 +327,32 @@ def test_a_pre_commit_run_gives_the_same_report_with_the_bandit_helper(
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="fork helper: Linux only")
+@pytest.mark.parametrize("fails_at", [1, 3])
 def test_a_failing_bandit_helper_has_its_part_done_in_process(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fails_at: int
 ) -> None:
+    from sailint.collectors.bandit_run import BanditResults
+    from sailint.collectors.python import PythonSource
+
     root, paths, serial = _pre_commit_run_in_one_process(tmp_path, monkeypatch)
     parent = os.getpid()
-    analyse = pyunits.analyse
+    scan = BanditResults.scan
+    scanned: list[str] = []
 
-    def dies_in_helper(*args: object, **kwargs: object) -> object:
-        if os.getpid() != parent:
-            raise MemoryError  # anything at all: the helper exits with a failure status
-        return analyse(*args, **kwargs)  # type: ignore[arg-type]
+    def dies_in_helper(self: BanditResults, source: PythonSource) -> object:
+        scanned.append(source.path)
+        if os.getpid() != parent and len(scanned) == fails_at:
+            # anything at all: the helper exits with a failure status, having sent the
+            # outcomes of the units before this one (none when it fails at the first)
+            raise MemoryError
+        return scan(self, source)
 
-    monkeypatch.setattr(pyunits, "analyse", dies_in_helper)
+    monkeypatch.setattr(BanditResults, "scan", dies_in_helper)
     assert _file_mode_json(root, paths) == serial
     assert _children(os.getpid()) == set()
+    # this process ran bandit on the units from the one the helper failed at
+    parsed = len(paths) - 1  # src/broken.py does not parse
+    assert len(scanned) == parsed - (fails_at - 1)
 
 
 def test_the_analysis_without_bandit_leaves_no_cyclic_garbage(tmp_path: Path) -> None:

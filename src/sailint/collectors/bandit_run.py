@@ -249,6 +249,8 @@ def load_bandit(project: Project) -> None:
 
 
 Mapped = tuple[BanditIssue, int, int]  # the issue, its file line and 1-based column
+# What bandit made of one unit: its issues or why it could not scan it, and plugin errors.
+Scanned = tuple[list[BanditIssue] | str, list[str]]
 
 
 @dataclass
@@ -272,8 +274,17 @@ class BanditResults(View):
         """Run bandit on one parsed unit; False when bandit excludes or cannot scan it."""
         if self.settings.excluded(source.path):
             return False
+        return self.record(source, self.scan(source), project)
+
+    def scan(self, source: PythonSource) -> Scanned:
+        """Bandit's outcome for one unit (``add`` without recording it: see ``record``)."""
         errors: list[str] = []
         outcome = scan_text(source.path, source.text, self.settings, errors, source.tree)
+        return outcome, errors
+
+    def record(self, source: PythonSource, scanned: Scanned, project: Project) -> bool:
+        """Keep a unit's outcome (from ``scan``, maybe in another process); False if it failed."""
+        outcome, errors = scanned
         if isinstance(outcome, str):
             project.skip(source.path, f"{outcome}; bandit results incomplete")
             return False

@@ -1,71 +1,68 @@
-"""One forked helper process that analyses a few Python units while the main process goes on.
+"""One forked helper process that runs bandit on a few Python units while the main process goes on.
 
 A pre-commit run has a handful of units: too few for the worker pool of ``pyunits.start``,
-whose ``multiprocessing`` machinery alone costs about 30 ms to import, yet their analysis
-(importing bandit and walking every tree with it) is most of the run. A plain ``os.fork`` with
-a pipe costs a few milliseconds: the child analyses the units and sends back the pickled
-results, while the parent runs the rules that need no Python results. If the child fails in
-any way, the parent analyses the units itself; the report is the same either way
-(tests/test_pyunits.py).
+whose ``multiprocessing`` machinery alone costs about 30 ms to import, yet bandit's part
+(importing it and walking every tree with it) is most of the run. A plain ``os.fork`` with a
+pipe costs a few milliseconds: the child sends its results one item at a time, as each unit is
+done, and the parent takes each when it needs it, while running every other rule itself. If the
+child fails at any point, the parent does what it did not send; the report is the same either
+way (tests/test_pyunits.py).
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
-import pickle  # sailint: ignore[B403] only sailint's own results, from its own child process
 import signal
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
-log = logging.getLogger(__name__)
+_SIZE = 4  # bytes of the length that precedes each pickled item
 
 
-@dataclass
 class Helper:
-    """A running helper: its process id and the read end of its result pipe."""
+    """A running helper: its process and the read end of the pipe it sends its items on."""
 
-    pid: int
-    read_fd: int
+    def __init__(self, pid: int, read_fd: int) -> None:
+        """Wrap a forked child ``pid`` writing to ``read_fd``'s pipe."""
+        self.pid = pid
+        self._pipe: BinaryIO | None = os.fdopen(read_fd, "rb")
 
-    def collect(self) -> Any | None:
-        """The child's result (waiting for it), or None if it failed."""
-        chunks = []
-        try:
-            with os.fdopen(self.read_fd, "rb") as pipe:
-                while chunk := pipe.read(1 << 20):
-                    chunks.append(chunk)
-        finally:
-            status = _reap(self.pid)
-        if status != 0 or not chunks:
-            log.debug("Python analysis helper ended with status %s", status)
+    def receive(self) -> Any | None:
+        """The child's next item, waiting for it; None once it has sent all it will (or died)."""
+        if self._pipe is None:
             return None
+        header = self._pipe.read(_SIZE)
+        size = int.from_bytes(header, "big") if len(header) == _SIZE else -1
+        payload = self._pipe.read(size) if size >= 0 else b""
+        if size < 0 or len(payload) < size:  # the end, or a child killed in mid-item
+            self.close()
+            return None
+        import pickle  # sailint: ignore[B403] only sailint's own items, from its own child
+
         # sailint: ignore[SAI306, B301] written by this process's own forked child, never a scanned file
-        return pickle.loads(b"".join(chunks))
+        return pickle.loads(payload)
 
-    def cancel(self) -> None:
-        """Stop the helper (the scan ended without asking for its results)."""
+    def close(self) -> None:
+        """Stop the helper if it still runs (its items are no longer wanted) and wait for it."""
+        if self._pipe is None:
+            return
         with contextlib.suppress(OSError):
-            os.kill(self.pid, signal.SIGKILL)
-        with contextlib.suppress(OSError):
-            os.close(self.read_fd)
-        _reap(self.pid)
+            os.kill(self.pid, signal.SIGKILL)  # a child that has exited is a zombie: no-op
+        self._pipe.close()
+        self._pipe = None
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
 
 
-def _reap(pid: int) -> int:
-    """Wait for ``pid``; its exit status (non-zero when killed or gone)."""
-    try:
-        _, status = os.waitpid(pid, 0)
-    except ChildProcessError:
-        return -1
-    return os.waitstatus_to_exitcode(status)
+def fork_helper(
+    work: Callable[[Callable[[Any], None]], None], started: Callable[[], None]
+) -> Helper | None:
+    """Run ``work(send)`` in a forked child (``started`` first); None where fork is unavailable.
 
-
-def fork_helper(work: Callable[[], Any], started: Callable[[], None]) -> Helper | None:
-    """Run ``work`` in a forked child (``started`` first); None where fork is unavailable."""
+    Each ``send(item)`` pickles ``item`` to the parent, which gets it from ``Helper.receive``.
+    """
     if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
         return None
     try:
@@ -85,13 +82,20 @@ def fork_helper(work: Callable[[], Any], started: Callable[[], None]) -> Helper 
         try:
             os.close(read_fd)
             started()
-            payload = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(write_fd, "wb") as pipe:
-                pipe.write(payload)
+                work(lambda item: _send(pipe, item))
             status = 0
-        except BaseException:  # the parent redoes the work; a child must never unwind into it
+        except BaseException:  # the parent does the rest; a child must never unwind into it
             status = 1
         finally:
             os._exit(status)
     os.close(write_fd)
     return Helper(pid, read_fd)
+
+
+def _send(pipe: BinaryIO, item: Any) -> None:
+    import pickle  # sailint: ignore[B403] only sailint's own items, to its own parent
+
+    payload = pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
+    pipe.write(len(payload).to_bytes(_SIZE, "big") + payload)
+    pipe.flush()  # the parent may be waiting for this very item

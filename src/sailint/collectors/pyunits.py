@@ -30,6 +30,8 @@ from sailint.rulemeta import RuleMeta
 if TYPE_CHECKING:  # multiprocessing is imported only when workers start
     from concurrent.futures import Future, ProcessPoolExecutor
 
+    from sailint.collectors.bandit_run import Scanned
+
     # The analysis modules are imported when a unit is first summarised: in a pre-commit run
     # that is after the bandit helper forks (it needs none of them), in parallel with its work.
     from sailint.collectors.envreads import EnvRead
@@ -136,12 +138,19 @@ def load_unit(project: Project, unit: Unit) -> PythonSource | None:
 class _RuleRunner:
     """Runs the scan's Python rules on one unit at a time and keeps their results."""
 
-    def __init__(self, project: Project, rules: Iterable[RuleMeta], results: UnitResults) -> None:
+    def __init__(
+        self,
+        project: Project,
+        rules: Iterable[RuleMeta],
+        results: UnitResults,
+        feed: BanditFeed | None = None,
+    ) -> None:
         from sailint.engine import python_check
         from sailint.registry import RuleLoadError, resolve_check
 
         self.project = project
         self.results = results
+        self.feed = feed
         self.sai: list[tuple[RuleMeta, RuleContext, Callable[..., Iterable[Finding]]]] = []
         self.bandit: list[tuple[RuleMeta, RuleContext, Callable[..., Iterable[Finding]]]] = []
         for rule in rules:
@@ -162,10 +171,16 @@ class _RuleRunner:
             from sailint.collectors.bandit_run import BanditResults
 
             bandit = self.project.get(BanditResults)
-            started = time.process_time()
-            added = bandit.add(source, self.project)
             seconds = self.results.seconds
-            seconds[BANDIT] = seconds.get(BANDIT, 0.0) + time.process_time() - started
+            helped = None
+            if self.feed is not None and not bandit.settings.excluded(source.path):
+                helped = self.feed.take(source.path, seconds)
+            if helped is not None:
+                added = bandit.record(source, helped, self.project)
+            else:
+                started = time.process_time()
+                added = bandit.add(source, self.project)
+                seconds[BANDIT] = seconds.get(BANDIT, 0.0) + time.process_time() - started
             if added:
                 for entry in self.bandit:
                     self._run_one(entry, source)
@@ -193,21 +208,24 @@ class _RuleRunner:
 
 
 def analyse(
-    project: Project, units: list[Unit], rules: Iterable[RuleMeta], summaries: bool = True
+    project: Project,
+    units: list[Unit],
+    rules: Iterable[RuleMeta],
+    feed: BanditFeed | None = None,
 ) -> UnitResults:
     """Parse, summarise and run ``rules`` on each unit in turn, dropping each tree after.
 
-    Without ``summaries`` a unit is only parsed for the rules (bandit's, which need no facts).
+    With a ``feed``, bandit's outcome for each unit comes from the helper process running it.
     """
     results = UnitResults()
-    runner = _RuleRunner(project, rules, results)
+    runner = _RuleRunner(project, rules, results, feed)
     # Everything the scan holds so far lives until it ends: keep the cycle collector off it
     # while thousands of units come and go (the engine unfreezes when the scan is over).
     gc.freeze()
     collecting = gc.isenabled()
     try:
         gc.disable()
-        _analyse_units(project, units, runner, results, summaries)
+        _analyse_units(project, units, runner, results)
     finally:
         if collecting:
             gc.enable()
@@ -219,12 +237,10 @@ def _analyse_units(
     units: list[Unit],
     runner: _RuleRunner,
     results: UnitResults,
-    summaries: bool = True,
 ) -> None:
-    if summaries:
-        from sailint.collectors.pyresolve import CodeFacts
+    from sailint.collectors.pyresolve import CodeFacts
 
-        facts_cache = project.get(CodeFacts)
+    facts_cache = project.get(CodeFacts)
     seconds = results.seconds
     for number, unit in enumerate(units, start=1):
         if number % (COLLECT_EVERY if runner.bandit else COLLECT_EVERY * 16) == 0:
@@ -239,9 +255,6 @@ def _analyse_units(
         loaded = time.process_time()
         seconds[PARSE] = seconds.get(PARSE, 0.0) + loaded - started
         if source is None:
-            continue
-        if not summaries:
-            runner.run(source)
             continue
         try:
             facts = facts_cache.of(source)
@@ -263,11 +276,11 @@ Done = tuple[int, UnitResults, ProjectChanges]  # a share's index, results and p
 
 
 def _analyse_marked(
-    project: Project, units: list[Unit], rules: list[RuleMeta], summaries: bool = True
+    project: Project, units: list[Unit], rules: list[RuleMeta]
 ) -> tuple[UnitResults, ProjectChanges]:
     """``analyse`` in another process: the results and what it recorded on its project copy."""
     mark = project.mark()
-    results = analyse(project, units, rules, summaries)
+    results = analyse(project, units, rules)
     return results, project.changes_since(mark)
 
 
@@ -344,7 +357,7 @@ class _Pending:
     shares: list[list[Unit]] = field(default_factory=list)
     tasks: list[Future[list[Done]]] = field(default_factory=list)
     pool: ProcessPoolExecutor | None = None
-    helper: Helper | None = None  # file mode: one forked process analyses the units
+    helper: Helper | None = None  # file mode: one forked process runs bandit on the units
     deferring: bool = False  # asking for the results raises AnalysisPending (see ``defer``)
 
 
@@ -366,10 +379,9 @@ def start(project: Project, rules: list[RuleMeta]) -> None:
     units = pending.units = units_of(project)
     if project.file_mode:
         # A pre-commit run: a few units, but bandit's import and walk of them are half of the
-        # run. One forked helper runs bandit's rules while this process runs the others.
-        bandit_rules = [rule for rule in rules if rule.check == BANDIT_CHECK]
-        if units and bandit_rules:
-            pending.helper = _start_helper(project, units, bandit_rules)
+        # run. One forked helper runs bandit while this process runs everything else.
+        if units and any(rule.check == BANDIT_CHECK for rule in rules):
+            pending.helper = _start_helper(project, units)
         return
     sizes = {path: project.files[path].size for _, path in units}
     if len(units) < PARALLEL_MIN_UNITS or sum(sizes.values()) < PARALLEL_MIN_BYTES:
@@ -409,10 +421,67 @@ def defer(project: Project, deferring: bool) -> None:
         pending.deferring = deferring
 
 
-def _start_helper(project: Project, units: list[Unit], rules: list[RuleMeta]) -> Helper | None:
+def _start_helper(project: Project, units: list[Unit]) -> Helper | None:
     from sailint.collectors.pyhelper import fork_helper
 
-    return fork_helper(lambda: _analyse_marked(project, units, rules, False), _worker_started)
+    return fork_helper(lambda send: _bandit_in_helper(project, units, send), _worker_started)
+
+
+def _bandit_in_helper(project: Project, units: list[Unit], send: Callable[[Any], None]) -> None:
+    """The helper's work: bandit's outcome for each unit in turn, sent as soon as it is known.
+
+    Only bandit runs here: its rules (which drop what a SAI rule reports better, and so need
+    the unit's facts) run in the main process, which has those facts anyway.
+    """
+    from sailint.collectors.bandit_run import BanditResults
+
+    bandit = project.get(BanditResults)
+    gc.disable()  # bandit's trees are cyclic: collected every few units, as ``analyse`` does
+    for number, unit in enumerate(units, start=1):
+        if number % COLLECT_EVERY == 0:
+            gc.collect()
+        if bandit.settings.excluded(unit[1]):
+            continue  # the main process does not ask for it
+        started = time.process_time()
+        source = load_unit(project, unit)
+        loaded = time.process_time()
+        # None: not loaded here (and so, most likely, not there either: it will know)
+        scanned = None if source is None else bandit.scan(source)
+        send((unit[1], scanned, loaded - started, time.process_time() - loaded))
+
+
+class BanditFeed:
+    """Bandit's outcome for each unit, as the helper process sends them, for the main process."""
+
+    def __init__(self, helper: Helper) -> None:
+        """Read from ``helper``, which runs ``_bandit_in_helper``."""
+        self.helper: Helper | None = helper
+        self.received: dict[str, tuple[Scanned | None, float, float]] = {}
+
+    def take(self, path: str, seconds: dict[str, float]) -> Scanned | None:
+        """The outcome for ``path`` (waiting for it), its CPU time added to ``seconds``.
+
+        None when the helper has none (it failed, or could not load the unit): the caller
+        runs bandit on the unit itself.
+        """
+        while path not in self.received and self.helper is not None:
+            item = self.helper.receive()
+            if item is None:  # it has sent everything it will
+                self.helper = None
+            else:
+                self.received[item[0]] = item[1:]
+        if path not in self.received:
+            return None
+        scanned, parsing, walking = self.received.pop(path)
+        seconds[PARSE] = seconds.get(PARSE, 0.0) + parsing
+        seconds[BANDIT] = seconds.get(BANDIT, 0.0) + walking
+        return scanned
+
+    def close(self) -> None:
+        """Stop the helper if it still runs."""
+        if self.helper is not None:
+            self.helper.close()
+            self.helper = None
 
 
 class PythonUnits(View):
@@ -467,21 +536,15 @@ class PythonUnits(View):
 
     @staticmethod
     def _with_helper(project: Project, units: list[Unit], pending: _Pending) -> UnitResults:
-        """The analysis in this process, with bandit's part from the helper if one runs."""
+        """The analysis in this process, with bandit's outcomes from the helper if one runs."""
         helper, pending.helper = pending.helper, None
         if helper is None:
             return analyse(project, units, pending.rules)
-        bandit_rules = [rule for rule in pending.rules if rule.check == BANDIT_CHECK]
-        others = [rule for rule in pending.rules if rule.check != BANDIT_CHECK]
-        results = analyse(project, units, others)
-        outcome = helper.collect()
-        if outcome is None:  # the helper failed: its part is done here
-            results.add(analyse(project, units, bandit_rules, summaries=False))
-        else:
-            helped, changes = outcome
-            project.merge(changes)
-            results.add(helped)
-        return results
+        feed = BanditFeed(helper)
+        try:
+            return analyse(project, units, pending.rules, feed=feed)
+        finally:
+            feed.close()
 
 
 def _sort_notes(project: Project, first: int) -> None:
@@ -496,7 +559,7 @@ def discard(project: Project, pending: _Pending | None = None) -> None:
     """Stop the workers of ``project``'s Python analysis (done, or never asked for)."""
     pending = pending or _PENDING.pop(project, None)
     if pending is not None and pending.helper is not None:
-        pending.helper.cancel()
+        pending.helper.close()
         pending.helper = None
     if pending is None or pending.pool is None:
         return
