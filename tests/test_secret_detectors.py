@@ -166,6 +166,27 @@ def test_invalid_detector_data_is_named(data: dict[str, object], message: str) -
         DetectorSet(data)
 
 
+def test_every_regex_of_the_shipped_file_compiles(tmp_path: Path) -> None:
+    # The shipped detectors compile their regexes when first used (a scan compiles only those
+    # some keyword wakes): this is where an invalid one is caught. Any other file is compiled
+    # whole when loaded, which the copy here checks too.
+    from sailint.collectors import secretdetect
+
+    shipped = secretdetect._load.__wrapped__(str(secretdetect.detectors_path()))  # not cached
+    assert not any("pattern" in vars(detector) for detector in shipped.detectors)
+    copy = tmp_path / "detectors.yml"
+    copy.write_bytes((rules_dir() / "secrets" / "detectors.yml").read_bytes())
+    loaded = load_detectors(copy)
+    assert [d.id for d in loaded.detectors] == [d.id for d in shipped.detectors]
+    for detector in loaded.detectors:
+        assert {"pattern", "context", "allow_values", "allow_names"} <= set(vars(detector))
+    text = copy.read_text(encoding="utf-8")
+    bad = tmp_path / "bad-context.yml"
+    bad.write_text(text.replace("    context: ", "    context: '(' #", 1), encoding="utf-8")
+    with pytest.raises(DetectorError, match=r"\.context: invalid regex"):
+        load_detectors(bad)
+
+
 def test_unreadable_detector_file(tmp_path: Path) -> None:
     bad = tmp_path / "detectors.yml"
     bad.write_text("detectors: [", encoding="utf-8")
