@@ -184,11 +184,15 @@ def _nothing_to_report(rule: RuleMeta, project: Project) -> bool:
     Skipping the check there saves importing and building what it reads (shell, Dockerfiles,
     workflows, requirements files), much of a small run; tests/test_file_mode.py checks that
     the report of such a run is the same with and without the skip, on every fixture repository.
+    A check that reports some Python modules by name (``setup.py``) runs when one is given, and
+    every check runs when the scan reads git history (whose findings are about other paths).
     """
-    return (
-        not rule.reads_python_modules
-        and project.file_mode
-        and all(path.endswith(".py") for path in project.files)
+    reads = rule.reads_python_modules
+    if reads is True or not project.file_mode or project.config.history:
+        return False
+    names = reads if isinstance(reads, tuple) else ()
+    return all(
+        path.endswith(".py") and path.rpartition("/")[2] not in names for path in project.files
     )
 
 

@@ -55,6 +55,11 @@ def _examples(raw: Any) -> tuple[ExampleFile, ...]:
     )
 
 
+def _python_modules_read(value: Any) -> bool | tuple[str, ...]:
+    """``reads-python-modules``: true, false, or a list of file names (schema-checked)."""
+    return tuple(value) if isinstance(value, list) else bool(value)
+
+
 def parse_rule(data: dict[str, Any], source: str) -> RuleMeta:
     """Build a RuleMeta from a schema-valid rule document."""
     references = {
@@ -86,7 +91,7 @@ def parse_rule(data: dict[str, Any], source: str) -> RuleMeta:
         options=options,
         security_severity=data.get("security-severity"),
         file_local=bool(data.get("file-local", data["scope"] != "repository")),
-        reads_python_modules=bool(data.get("reads-python-modules", True)),
+        reads_python_modules=_python_modules_read(data.get("reads-python-modules", True)),
         source_file=source,
     )
 

@@ -58,9 +58,10 @@ class RuleMeta:
     options: tuple[OptionSpec, ...] = ()
     security_severity: float | None = None
     file_local: bool = False
-    # False when the rule's repository check never reports a Python module (``*.py``): a
-    # pre-commit run given only Python modules skips that check (engine.py).
-    reads_python_modules: bool = True
+    # False when the rule's repository check never reports a Python module (``*.py``), or the
+    # file names of the only ones it can (``setup.py``): a pre-commit run given only Python
+    # modules, none of those names, skips that check (engine.py).
+    reads_python_modules: bool | tuple[str, ...] = True
     source_file: str = ""
 
     @property
