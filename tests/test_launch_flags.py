@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -337,6 +338,39 @@ def test_sai601_jupyter_ray_mlflow_on_command_lines(tmp_path: Path) -> None:
         ("Makefile", 3, "warning"),
         ("Makefile", 5, "warning"),
         ("k8s/ray-head.yaml", 3, "warning"),
+    ]
+
+
+def test_sai601_streamlit_started_from_python_code(tmp_path: Path) -> None:
+    notebook = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "outputs": [],
+                "source": ["!streamlit run app.py --server.enableXsrfProtection false\n"],
+            }
+        ],
+        "metadata": {"kernelspec": {"language": "python", "name": "python3"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    _write(
+        tmp_path,
+        {
+            "scripts/demo.py": (
+                "import subprocess\n\n"
+                "subprocess.run(\n"
+                '    "streamlit run app.py --server.enableXsrfProtection=false", shell=True\n'
+                ")\n"
+                'subprocess.run(["streamlit", "run", "app.py", "--server.port", "8501"])\n'
+            ),
+            "notebooks/demo.ipynb": json.dumps(notebook, indent=1),
+        },
+    )
+    assert _found(tmp_path, "SAI601") == [
+        ("notebooks/demo.ipynb", 8, "warning"),
+        ("scripts/demo.py", 3, "warning"),
     ]
 
 

@@ -281,13 +281,17 @@ def test_a_pre_commit_scan_loads_only_bandit(tmp_path: Path) -> None:
 READERS = (
     "{'sailint.collectors.shellsources', 'sailint.collectors.dockerfiles', "
     "'sailint.collectors.workflows', 'sailint.collectors.launches', 'sailint.checks.installs', "
-    "'sailint.checks.gha', 'sailint.checks.pinning', 'sailint.checks.provenance'}"
+    "'sailint.checks.gha', 'sailint.checks.pinning', 'sailint.checks.provenance', "
+    "'sailint.collectors.shell', 'sailint.collectors.cliflags', 'sailint.checks.dependencies', "
+    "'sailint.checks.large_artifacts', 'sailint.checks.secret_hygiene', "
+    "'sailint.checks.python_eol'}"
 )
 
 
 def test_a_pre_commit_scan_of_python_modules_skips_the_other_readers(tmp_path: Path) -> None:
     # Checks declared reads-python-modules: false are skipped (tests/test_file_mode.py), and
-    # so is importing the shell, Dockerfile and workflow readers they would have built.
+    # so is importing the shell, Dockerfile, workflow, manifest and credential-file readers they
+    # would have built (and the shell reader SAI601 needs only for code that starts Streamlit).
     _awkward_repo(tmp_path)
     (tmp_path / "Dockerfile").write_text("FROM python:3.11\nRUN pip install torch\n")
     code = (

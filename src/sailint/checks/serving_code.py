@@ -7,16 +7,9 @@ import re
 from collections.abc import Iterator
 
 from sailint.checks.models_code import Hit, _cli_strings
-from sailint.collectors.cliflags import (
-    is_streamlit,
-    streamlit_cli_settings,
-    streamlit_message,
-    streamlit_unprotected,
-)
 from sailint.collectors.pyflow import LLM_PREFIXES, Route, calls_model, llm_flow, routes
 from sailint.collectors.pyresolve import MISSING, CodeFacts, SourceFacts, per_unit
 from sailint.collectors.python import PythonSource
-from sailint.collectors.shell import parse_shell
 from sailint.context import RuleContext
 from sailint.model import Finding
 
@@ -90,12 +83,8 @@ def serving_default_hits(facts: SourceFacts) -> Iterator[Hit]:
             yield Hit(
                 where, "MLflow server bound to all interfaces without `--app-name basic-auth`"
             )
-        shell = command.lstrip().lstrip("!")  # a notebook `!` line is shell after the `!`
-        for parsed in parse_shell(shell).commands if "streamlit" in command else []:
-            settings = streamlit_cli_settings(parsed) if is_streamlit(parsed) else {}
-            xsrf = streamlit_unprotected(settings)
-            if xsrf is not None:
-                yield Hit(where, streamlit_message(xsrf, settings))
+        if "streamlit" in command:
+            yield from _streamlit_hits(where, command)
     for node in facts.assignments:
         # jupyter_server_config.py: c.ServerApp.token = ""
         if len(node.targets) == 1 and isinstance(node.targets[0], ast.Attribute):
@@ -104,6 +93,25 @@ def serving_default_hits(facts: SourceFacts) -> Iterator[Hit]:
                 facts.value(node.value) == ""
             ):
                 yield Hit(node, f"`{target} = ''` disables Jupyter authentication")
+
+
+def _streamlit_hits(where: ast.AST | int, command: str) -> Iterator[Hit]:
+    """A ``streamlit run`` command line in code that turns off its XSRF protection."""
+    # The shell and launch-flag readers: imported only for code that starts Streamlit.
+    from sailint.collectors.cliflags import (
+        is_streamlit,
+        streamlit_cli_settings,
+        streamlit_message,
+        streamlit_unprotected,
+    )
+    from sailint.collectors.shell import parse_shell
+
+    shell = command.lstrip().lstrip("!")  # a notebook `!` line is shell after the `!`
+    for parsed in parse_shell(shell).commands:
+        settings = streamlit_cli_settings(parsed) if is_streamlit(parsed) else {}
+        xsrf = streamlit_unprotected(settings)
+        if xsrf is not None:
+            yield Hit(where, streamlit_message(xsrf, settings))
 
 
 def _emit(source: PythonSource, ctx: RuleContext, hits: Iterator[Hit]) -> Iterator[Finding]:

@@ -7,10 +7,13 @@ import gc
 import re
 import warnings
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from sailint.collectors.notebooks import Notebook
 from sailint.model import Location
 from sailint.project import Project
+
+if TYPE_CHECKING:
+    from sailint.collectors.notebooks import Notebook
 
 PYTHON_PATTERNS = ("*.py", "*.pyw")
 # IPython lines that are not Python: shell escapes, magics, help queries.

@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sailint.collectors.notebooks import parse_notebook
 from sailint.collectors.python import PythonSource, load_module, module_paths, notebook_unit
 from sailint.context import RuleContext
 from sailint.model import Finding
@@ -124,6 +123,8 @@ def load_unit(project: Project, unit: Unit) -> PythonSource | None:
     kind, path = unit
     if kind == "module":
         return load_module(project, path)
+    from sailint.collectors.notebooks import parse_notebook  # only when there are notebooks
+
     text = project.text(path)
     if text is None:
         return None
