@@ -157,6 +157,16 @@ def test_detector_file_is_not_a_rule_file_and_ships_next_to_rules() -> None:
             },
             "x.pattern: invalid regex",
         ),
+        (
+            {
+                "detectors": [
+                    {"id": "x", "pattern": "x", "keywords": ["a"],
+                     "tests": {"positive": ["a"], "negative": ["b"]}}
+                ],
+                "allowlist": {"generic-values": ["[a-"]},
+            },
+            "allowlist.generic-values: invalid regex",
+        ),
         ({"detectors": [{"id": "x", "keywords": ["A"]}]}, "lowercase"),
         ({"detectors": [{"id": "x", "colour": "red"}]}, "unknown field 'colour'"),
     ],
@@ -174,12 +184,14 @@ def test_every_regex_of_the_shipped_file_compiles(tmp_path: Path) -> None:
 
     shipped = secretdetect._load.__wrapped__(str(secretdetect.detectors_path()))  # not cached
     assert not any("pattern" in vars(detector) for detector in shipped.detectors)
+    assert not {"allow_values", "generic_paths", "generic_values"} & set(vars(shipped))
     copy = tmp_path / "detectors.yml"
     copy.write_bytes((rules_dir() / "secrets" / "detectors.yml").read_bytes())
     loaded = load_detectors(copy)
     assert [d.id for d in loaded.detectors] == [d.id for d in shipped.detectors]
     for detector in loaded.detectors:
         assert {"pattern", "context", "allow_values", "allow_names"} <= set(vars(detector))
+    assert {"allow_values", "generic_paths", "generic_values"} <= set(vars(loaded))
     text = copy.read_text(encoding="utf-8")
     bad = tmp_path / "bad-context.yml"
     bad.write_text(text.replace("    context: ", "    context: '(' #", 1), encoding="utf-8")

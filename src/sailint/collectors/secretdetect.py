@@ -203,8 +203,8 @@ class DetectorSet:
     def __init__(self, data: dict[str, Any], compiled: bool = True) -> None:
         """Build from the parsed detector file; raises DetectorError when it is invalid.
 
-        Unless ``compiled``, the detectors' regexes are compiled when first used (see
-        ``Detector``), and only their other fields are checked now.
+        Unless ``compiled``, the regexes of the detectors and allowlists are compiled when
+        first used (see ``Detector``), and only the other fields are checked now.
         """
         raw = data.get("detectors")
         if not isinstance(raw, list) or not raw:
@@ -214,15 +214,16 @@ class DetectorSet:
         if len(ids) != len(set(ids)):
             raise DetectorError("detectors: duplicate id")
         allow = data.get("allowlist") or {}
-        self.allow_values = tuple(
-            _compile(v, "allowlist.values") for v in _strings(allow.get("values"), "allowlist")
-        )
+        self._allow_value_texts = _strings(allow.get("values"), "allowlist")
         self.stopwords = tuple(s.lower() for s in _strings(allow.get("stopwords"), "allowlist"))
-        self.generic_paths = _compile(allow.get("generic-paths", "$^"), "allowlist.generic-paths")
-        self.generic_values = tuple(
-            _compile(v, "allowlist.generic-values")
-            for v in _strings(allow.get("generic-values"), "allowlist.generic-values")
+        self._generic_paths_text = _regex_text(
+            allow.get("generic-paths", "$^"), "allowlist.generic-paths"
         )
+        self._generic_value_texts = _strings(
+            allow.get("generic-values"), "allowlist.generic-values"
+        )
+        if compiled:
+            _ = self.allow_values, self.generic_paths, self.generic_values
         self._any_keyword = re.compile(
             keyword_pattern({k for d in self.detectors for k in d.keywords})
         )
@@ -232,6 +233,21 @@ class DetectorSet:
             if not detector.multiline:
                 for keyword in detector.keywords:
                     self._woken_by.setdefault(keyword, []).append(position)
+
+    @cached_property
+    def allow_values(self) -> tuple[re.Pattern[str], ...]:
+        """Values that are no secret for any detector."""
+        return tuple(_compile(v, "allowlist.values") for v in self._allow_value_texts)
+
+    @cached_property
+    def generic_paths(self) -> re.Pattern[str]:
+        """Paths where the generic detectors do not look."""
+        return _compile(self._generic_paths_text, "allowlist.generic-paths")
+
+    @cached_property
+    def generic_values(self) -> tuple[re.Pattern[str], ...]:
+        """Values that are no secret for the generic detectors."""
+        return tuple(_compile(v, "allowlist.generic-values") for v in self._generic_value_texts)
 
     def by_id(self, detector_id: str) -> Detector:
         """The detector called ``detector_id``."""
