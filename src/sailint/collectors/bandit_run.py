@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import configparser
 import io
 import logging
 import sys
@@ -80,6 +79,10 @@ def read_settings(project: Project) -> BanditSettings:
                 _split(table.get("exclude_dirs")),
             )
     if project.exists(".bandit"):
+        # Not at the top: a pre-commit run's main process imports this module for the B rules
+        # but never bandit (its helper runs bandit), and bandit imports configparser itself.
+        import configparser
+
         parser = configparser.ConfigParser()
         try:
             parser.read_string(project.text(".bandit") or "")
