@@ -99,6 +99,28 @@ def test_dot_bandit_ini_file(service: Path) -> None:
     assert "B602" not in found and "B113" not in found and "B101" in found
 
 
+def test_bandit_skips_the_tests_whose_results_the_scan_would_drop(tmp_path: Path) -> None:
+    from sailint.collectors.bandit_run import BanditResults
+    from sailint.config import Config
+    from sailint.project import Project
+
+    code = "import torch\n\nstate = torch.load('weights.pt')\nassert state\n"
+    (tmp_path / "train.py").write_text(code, encoding="utf-8")
+
+    def skipped(config: Config) -> tuple[str, ...]:
+        return Project(tmp_path, config).get(BanditResults).settings.skips
+
+    # SAI307 reports torch.load better (B614), SAI108 a local load_dataset (B615)
+    assert skipped(Config()) == ("B614", "B615")
+    assert skipped(Config(ignore=["B101", "SAI108"])) == ("B101", "B614")
+    assert "B614" not in skipped(Config(ignore=["SAI307"]))
+    # and the report is what it was when bandit ran those tests and their results were dropped
+    found = {rule for _, _, rule in locations(scan(tmp_path))}
+    assert {"SAI307", "B101"} <= found and "B614" not in found
+    found = {rule for _, _, rule in locations(scan(tmp_path, config=Config(ignore=["SAI307"])))}
+    assert "B614" in found and "SAI307" not in found
+
+
 def test_bandit_on_sailint_tree_equals_bandit_parsing_itself() -> None:
     code = (
         "import pickle, subprocess  # nosec B403\n"

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 
 from sailint.checks.models_code import unsafe_deserialization_hits
 from sailint.checks.serving_code import serving_default_hits
-from sailint.collectors.bandit_run import BanditResults
+from sailint.collectors.bandit_run import SUPERSEDED, BanditResults
 from sailint.collectors.pyresolve import CodeFacts, SourceFacts, per_unit
 from sailint.collectors.python import PythonSource
 from sailint.config import ConfigError
@@ -46,20 +46,17 @@ def _whole_unit(lines: Callable[[SourceFacts, Project], set[int]]) -> Coverage:
 
 
 def _superseded(facts: SourceFacts, project: Project) -> bool:
-    """The SAI rule judges every call site the bandit test looks at, with resolved constants.
+    """The SAI rule judges every call site the bandit test looks at (bandit_run.SUPERSEDED).
 
-    B614 flags `torch.load(weights_only=SAFE)` with SAFE = True in a constant, and B615 flags
-    `load_dataset("csv", data_files=...)` (a local builder); SAI307 and SAI108 decide those call
-    sites correctly, so while they run, bandit's result is only ever a duplicate or a false
-    positive.
+    While that rule runs bandit does not even run the test (unless the rule selection could not
+    be read), so this only guards against results of a bandit that ran it anyway.
     """
     return True
 
 
 # bandit test -> (SAI rule reporting the same pattern, where that rule fires: lines, or the unit)
 DUPLICATES: dict[str, tuple[str, Coverage]] = {
-    "B614": ("SAI307", _superseded),
-    "B615": ("SAI108", _superseded),
+    **{test: (rule, _superseded) for test, rule in SUPERSEDED.items()},
     "B301": ("SAI306", _sai306),
     "B506": ("SAI306", _sai306),
     "B403": ("SAI306", _whole_unit(_sai306)),

@@ -7,7 +7,7 @@ import io
 import logging
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatch
 from typing import Any
 
@@ -251,6 +251,28 @@ def load_bandit(project: Project) -> None:
     _tester(project.get(BanditResults).settings)
 
 
+# Bandit tests every result of which the SAI rule named reports better while it runs
+# (checks/bandit_rules.py drops them): B614 flags `torch.load(weights_only=SAFE)` with SAFE a
+# True constant, B615 a local `load_dataset("csv", ...)`; SAI307 and SAI108 judge those calls.
+SUPERSEDED = {"B614": "SAI307", "B615": "SAI108"}
+
+
+def _needless_tests(project: Project) -> list[str]:
+    """IDs of the bandit tests whose results no rule of the scan would report."""
+    from sailint.collectors.pyunits import BANDIT_CHECK
+    from sailint.config import ConfigError
+    from sailint.engine import select_rules
+    from sailint.registry import all_rules
+
+    rules = all_rules()
+    try:
+        active = {rule.id for rule in select_rules(rules, project.config)}
+    except ConfigError:  # the engine reports it; bandit runs every test meanwhile
+        return []
+    unused = [r.id for r in rules if r.check == BANDIT_CHECK and r.id not in active]
+    return unused + [test for test, rule in SUPERSEDED.items() if rule in active]
+
+
 Mapped = tuple[BanditIssue, int, int]  # the issue, its file line and 1-based column
 # What bandit made of one unit: its issues or why it could not scan it, and plugin errors.
 Scanned = tuple[list[BanditIssue] | str, list[str]]
@@ -270,8 +292,14 @@ class BanditResults(View):
 
     @classmethod
     def build(cls, project: Project) -> BanditResults:
-        """See ``View.build``: the project's bandit settings, no results yet."""
-        return cls(read_settings(project))
+        """See ``View.build``: the project's bandit settings, no results yet.
+
+        Bandit skips the tests whose results the scan would drop: those of B rules it does not
+        run, and those a running SAI rule supersedes.
+        """
+        settings = read_settings(project)
+        needless = tuple(sorted(set(_needless_tests(project)) - set(settings.skips)))
+        return cls(replace(settings, skips=settings.skips + needless))
 
     def add(self, source: PythonSource, project: Project) -> bool:
         """Run bandit on one parsed unit; False when bandit excludes or cannot scan it."""
