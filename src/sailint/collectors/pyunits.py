@@ -446,7 +446,7 @@ def _bandit_in_helper(project: Project, units: list[Unit], send: Callable[[Any],
         started = time.process_time()
         source = load_unit(project, unit)
         loaded = time.process_time()
-        # None: not loaded here (and so, most likely, not there either: it will know)
+        # None if the unit could not be loaded here: the main process then tries it itself
         scanned = None if source is None else bandit.scan(source)
         send((unit[1], scanned, loaded - started, time.process_time() - loaded))
 
