@@ -11,7 +11,9 @@ every run (about 0.2 s more on the 5-file run).
 
 Usage: ``python benchmarks/startup.py [--repo DIR] [--repeat 15] [--baseline SRC]``;
 ``--baseline SRC`` also times the sources in ``SRC`` (a ``src`` directory of another checkout,
-e.g. extracted with ``git archive``) the way its console script ran, interleaved with this one.
+e.g. extracted with ``git archive``) the way its console script ran, interleaved with this one,
+and prints the median of the paired differences, which the machine's drift disturbs far less
+than the medians themselves.
 """
 
 from __future__ import annotations
@@ -90,8 +92,10 @@ def main() -> None:
         }
         bindir = Path(sys.executable).parent
         results: dict[tuple[str, str], list[tuple[float, float]]] = {}
-        for _ in range(args.repeat):
-            for label, src in sources.items():
+        for repeat in range(args.repeat):
+            # Alternate which sources run first, so that neither always runs second.
+            order = list(sources.items())[:: 1 if repeat % 2 == 0 else -1]
+            for label, src in order:
                 env = {**os.environ, "PYTHONPATH": str(src)}
                 for name, arguments in commands.items():
                     # The console script for this checkout; for a baseline, what its console
@@ -107,6 +111,17 @@ def main() -> None:
     print("|---|---|---|---|---|")
     for (name, label), samples in results.items():
         print(f"| {name} | {label} | {summary(samples)} |")
+    if args.baseline:
+        # Runs of the two sources a moment apart, paired: the machine's drift cancels out.
+        print("\nthis checkout - baseline, median of the paired differences (ms):")
+        for name in commands:
+            baseline, current = results[(name, "baseline")], results[(name, "this checkout")]
+            walls = [b[0] - a[0] for a, b in zip(baseline, current, strict=True)]
+            cpus = [b[1] - a[1] for a, b in zip(baseline, current, strict=True)]
+            print(
+                f"- {name}: wall {statistics.median(walls) * 1000:+.0f}, "
+                f"CPU {statistics.median(cpus) * 1000:+.0f}"
+            )
 
 
 if __name__ == "__main__":
