@@ -35,7 +35,13 @@ sys.path.insert(0, str(HERE))
 
 from run import build_repository  # noqa: E402
 
-OLD_SCRIPT = "import re, sys; from sailint.cli import main; sys.exit(main())"
+# What a checkout's console script runs: sailint.entry:main, or sailint.cli:main before entry.py.
+SCRIPT = "import re, sys; from sailint.{} import main; sys.exit(main())"
+
+
+def console_script(src: Path) -> str:
+    """The ``-c`` program equivalent to the console script of the sources in ``src``."""
+    return SCRIPT.format("entry" if (src / "sailint" / "entry.py").exists() else "cli")
 
 
 def run_once(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
@@ -99,11 +105,11 @@ def main() -> None:
                 env = {**os.environ, "PYTHONPATH": str(src)}
                 for name, arguments in commands.items():
                     # The console script for this checkout; for a baseline, what its console
-                    # script ran (sailint.cli:main).
+                    # script ran.
                     command = (
                         [str(bindir / "sailint"), *arguments]
                         if label == "this checkout"
-                        else [sys.executable, "-c", OLD_SCRIPT, *arguments]
+                        else [sys.executable, "-c", console_script(src), *arguments]
                     )
                     results.setdefault((name, label), []).append(run_once(command, repo, env))
     print(f"\n{args.repeat} runs each, milliseconds\n")
