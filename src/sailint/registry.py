@@ -37,7 +37,21 @@ def rules_dir() -> Path:
 def rule_files(directory: Path | None = None) -> list[Path]:
     """Every ``*.yaml`` rule file below the rules directory, sorted."""
     base = directory or rules_dir()
-    return sorted(p for p in base.rglob("*.yaml") if p.is_file())
+    return [base / name for name in _rule_names(base)]
+
+
+def _rule_names(base: Path) -> list[str]:
+    """Relative names of the rule files below ``base``, sorted as paths (by their parts).
+
+    Listed at every start: os.walk takes about half the time of Path.rglob.
+    """
+    names: list[str] = []
+    for directory, _, files in os.walk(base):
+        relative = os.path.relpath(directory, base)
+        for file in files:
+            if file.endswith(".yaml") and os.path.isfile(os.path.join(directory, file)):
+                names.append(file if relative == "." else f"{relative}/{file}".replace(os.sep, "/"))
+    return sorted(names, key=lambda name: name.split("/"))
 
 
 def _schema(directory: Path) -> dict[str, Any]:
@@ -111,19 +125,10 @@ def resolve_check(target: str) -> Callable[..., Iterable[Any]]:
 
 
 def _rule_bytes(base: Path) -> list[tuple[str, bytes]]:
-    """(relative name, content) of every rule file below ``base``, in ``rule_files`` order.
-
-    Read at every start: os.walk and open take about half the time of rglob and read_bytes.
-    """
-    names: list[str] = []
-    for directory, _, files in os.walk(base):
-        relative = os.path.relpath(directory, base)
-        for file in files:
-            if file.endswith(".yaml") and os.path.isfile(os.path.join(directory, file)):
-                names.append(file if relative == "." else f"{relative}/{file}".replace(os.sep, "/"))
+    """(relative name, content) of every rule file below ``base``, in ``rule_files`` order."""
     found = []
-    for name in sorted(names, key=lambda name: name.split("/")):
-        with open(os.path.join(base, name), "rb") as handle:
+    for name in _rule_names(base):
+        with open(os.path.join(base, name), "rb") as handle:  # cheaper than Path.read_bytes
             found.append((name, handle.read()))
     return found
 

@@ -4,8 +4,8 @@
 document YAML parsed it into; under ``data`` it does the same for the YAML data files every scan
 reads (the secret detectors), so that a scan of files without YAML never imports PyYAML. The
 registry uses an entry only while the digest still matches the file, and parses the YAML
-otherwise, so an edited or new rule is never read stale; the index only saves time. ``python -m sailint.docs`` regenerates it and ``--check`` (and the test suite)
-reports it stale.
+otherwise, so an edited or new rule is never read stale; the index only saves time.
+``python -m sailint.docs`` regenerates it and ``--check`` (and the test suite) reports it stale.
 """
 
 from __future__ import annotations
