@@ -83,7 +83,8 @@ def test_generated_docs_are_current() -> None:
     assert stale == [], f"run `python -m sailint.docs` to regenerate: {stale}"
 
 
-def test_rule_bytes_lists_what_rule_files_lists(tmp_path: Path) -> None:
+def test_rule_files_are_listed_as_rglob_lists_them(tmp_path: Path) -> None:
+    from sailint import registry
     from sailint.registry import _rule_bytes, rules_dir
 
     def rule_files(base: Path) -> list[Path]:  # the obvious listing, to compare with
@@ -97,4 +98,5 @@ def test_rule_bytes_lists_what_rule_files_lists(tmp_path: Path) -> None:
             (tmp_path / "dir.yaml").mkdir()  # a directory is no rule file
         expected = [(p.relative_to(base).as_posix(), p.read_bytes()) for p in rule_files(base)]
         assert _rule_bytes(base) == expected
+        assert registry.rule_files(base) == rule_files(base)
         assert len(expected) == (4 if base == tmp_path else len(rule_files(rules_dir())))

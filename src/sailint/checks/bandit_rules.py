@@ -9,7 +9,6 @@ from sailint.checks.serving_code import serving_default_hits
 from sailint.collectors.bandit_run import SUPERSEDED, BanditResults
 from sailint.collectors.pyresolve import CodeFacts, SourceFacts, per_unit
 from sailint.collectors.python import PythonSource
-from sailint.config import ConfigError
 from sailint.context import RuleContext
 from sailint.model import Confidence, Finding, Level
 from sailint.project import Project
@@ -65,31 +64,16 @@ DUPLICATES: dict[str, tuple[str, Coverage]] = {
 }
 
 
-def _active_rules(project: Project) -> set[str]:
-    """IDs of the rules this scan runs (so a dropped bandit result is reported elsewhere)."""
-    derived = project.get(CodeFacts).derived
-    active = derived.get("active_rules")
-    if not isinstance(active, set):
-        from sailint.engine import select_rules
-        from sailint.registry import all_rules
-
-        try:
-            active = {rule.id for rule in select_rules(all_rules(), project.config)}
-        except ConfigError:
-            active = set()
-        derived["active_rules"] = active
-    return active
-
-
 @per_unit
 def bandit_results(source: PythonSource, ctx: RuleContext) -> Iterator[Finding]:
     """Every bandit result of this rule's test in ``source``."""
-    mine = ctx.project.get(BanditResults).by_test.get((source.path, ctx.rule.id))
+    bandit = ctx.project.get(BanditResults)
+    mine = bandit.by_test.get((source.path, ctx.rule.id))
     if not mine:
         return
     covered: set[int] | bool = set()
     duplicate = DUPLICATES.get(ctx.rule.id)
-    if duplicate is not None and duplicate[0] in _active_rules(ctx.project):
+    if duplicate is not None and duplicate[0] in bandit.active_rules:
         covered = duplicate[1](ctx.project.get(CodeFacts).of(source), ctx.project)
     for issue, line, column in mine:
         if covered is True or (isinstance(covered, set) and line in covered):

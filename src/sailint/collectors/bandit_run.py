@@ -257,19 +257,26 @@ def load_bandit(project: Project) -> None:
 SUPERSEDED = {"B614": "SAI307", "B615": "SAI108"}
 
 
-def _needless_tests(project: Project) -> list[str]:
-    """IDs of the bandit tests whose results no rule of the scan would report."""
-    from sailint.collectors.pyunits import BANDIT_CHECK
+def _active_rules(project: Project) -> frozenset[str]:
+    """IDs of the rules the scan runs; none if its selection is invalid (the engine says so)."""
     from sailint.config import ConfigError
     from sailint.engine import select_rules
     from sailint.registry import all_rules
 
-    rules = all_rules()
     try:
-        active = {rule.id for rule in select_rules(rules, project.config)}
-    except ConfigError:  # the engine reports it; bandit runs every test meanwhile
+        return frozenset(rule.id for rule in select_rules(all_rules(), project.config))
+    except ConfigError:
+        return frozenset()
+
+
+def _needless_tests(active: frozenset[str]) -> list[str]:
+    """IDs of the bandit tests whose results no rule of the scan would report."""
+    from sailint.collectors.pyunits import BANDIT_CHECK
+    from sailint.registry import all_rules
+
+    if not active:  # the selection is unknown: bandit runs every test
         return []
-    unused = [r.id for r in rules if r.check == BANDIT_CHECK and r.id not in active]
+    unused = [r.id for r in all_rules() if r.check == BANDIT_CHECK and r.id not in active]
     return unused + [test for test, rule in SUPERSEDED.items() if rule in active]
 
 
@@ -289,6 +296,8 @@ class BanditResults(View):
     settings: BanditSettings = field(default_factory=BanditSettings)
     # (path, test id) -> that test's results in the unit: what each B### rule looks up
     by_test: dict[tuple[str, str], list[Mapped]] = field(default_factory=dict)
+    # IDs of the rules the scan runs: which SAI rules report what a bandit test would
+    active_rules: frozenset[str] = frozenset()
 
     @classmethod
     def build(cls, project: Project) -> BanditResults:
@@ -298,8 +307,9 @@ class BanditResults(View):
         run, and those a running SAI rule supersedes.
         """
         settings = read_settings(project)
-        needless = tuple(sorted(set(_needless_tests(project)) - set(settings.skips)))
-        return cls(replace(settings, skips=settings.skips + needless))
+        active = _active_rules(project)
+        needless = tuple(sorted(set(_needless_tests(active)) - set(settings.skips)))
+        return cls(replace(settings, skips=settings.skips + needless), active_rules=active)
 
     def add(self, source: PythonSource, project: Project) -> bool:
         """Run bandit on one parsed unit; False when bandit excludes or cannot scan it."""
